@@ -1,0 +1,333 @@
+"""Run every benchmark target side by side and print one table (and write JSON).
+
+Each target runs in its own process on a free loopback port; the load generator and
+the simulated service URL run in this process. Per target: a warm-up, a load phase of
+`--calls` concurrent calls taking `--turns` measured turns each, then an idle phase
+that opens `--idle-calls` calls and leaves them at their first prompt to measure
+resident-memory growth.
+
+    python -m benchmarks.run_all [--calls 100] [--turns 10] [--idle-calls 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+import tempfile
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import AsyncIterator, Optional
+
+from azure.storage.blob.aio import BlobServiceClient
+
+from benchmarks.channel import CallActivities, ServiceUrl
+from benchmarks.loadgen import (
+    Call,
+    CallScript,
+    EchoScript,
+    MainMenuScript,
+    new_http_session,
+    open_idle_calls,
+    read_rss_kb,
+    run_calls,
+)
+from hosting.blob_storage import blob_name
+from tests.azurite import ACCOUNT, ACCOUNT_KEY, AZURITE
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = ROOT / "benchmarks" / "results"
+
+
+@dataclass
+class Target:
+    """A bot to measure: how to start it and how a caller talks to it."""
+
+    name: str
+    command: list[str]
+    script: CallScript
+    env: dict[str, str] = field(default_factory=dict)
+    needs_blob: bool = False
+    # A call whose stored state is weighed afterwards (blob targets only).
+    state_script: Optional[CallScript] = None
+
+
+@dataclass
+class TargetResult:
+    name: str
+    calls: int
+    turns: int
+    failures: int
+    turns_per_s: float
+    p50_ms: float
+    p99_ms: float
+    paced_turns_per_s: float
+    paced_p50_ms: float
+    paced_p99_ms: float
+    peak_rss_mb: float
+    idle_calls: int
+    idle_rss_growth_mb: float
+    idle_rss_per_call_kb: float
+    state_bytes_per_call: Optional[int] = None
+    error: Optional[str] = None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@asynccontextmanager
+async def running(target: Target, port: int, extra_env: dict[str, str]) -> AsyncIterator[subprocess.Popen]:
+    """Start the target's process and wait until it accepts connections."""
+    env = {**os.environ, **target.env, **extra_env, "PORT": str(port)}
+    command = [arg.replace("{port}", str(port)) for arg in target.command]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        await _wait_for_port(port, process)
+        yield process
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def _wait_for_port(port: int, process: subprocess.Popen, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            raise RuntimeError(f"exited with {process.returncode}: {stderr[-2000:]}")
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            await writer.wait_closed()
+            return
+        except OSError:
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"did not listen on port {port} within {timeout_s} s")
+
+
+async def measure(target: Target, args: argparse.Namespace, extra_env: dict[str, str]) -> TargetResult:
+    port = free_port()
+    bot_url = f"http://127.0.0.1:{port}/api/messages"
+    service = ServiceUrl()
+    await service.start()
+    http = await new_http_session(limit=max(args.calls, 50))
+    try:
+        async with running(target, port, extra_env) as process:
+            await run_calls(bot_url, target.script, calls=10, turns_per_call=5, service=service, http=http)
+            await asyncio.sleep(0.5)
+            idle_before_kb = read_rss_kb(process.pid)["VmRSS"]
+            await open_idle_calls(bot_url, target.script, calls=args.idle_calls, service=service, http=http)
+            await asyncio.sleep(1.0)
+            growth_kb = read_rss_kb(process.pid)["VmRSS"] - idle_before_kb
+            saturated = await run_calls(
+                bot_url, target.script, calls=args.calls, turns_per_call=args.turns, service=service, http=http
+            )
+            paced = await run_calls(
+                bot_url,
+                target.script,
+                calls=args.calls,
+                turns_per_call=args.paced_turns,
+                service=service,
+                http=http,
+                think_s=args.think_s,
+            )
+            peak_kb = read_rss_kb(process.pid)["VmHWM"]
+            state_bytes = None
+            if target.state_script is not None and target.needs_blob:
+                call = Call(CallActivities(f"state-{uuid.uuid4().hex}", service.url), service, http, bot_url)
+                await target.state_script.start(call)
+                state_bytes = await blob_state_bytes(
+                    extra_env["AZURE_STORAGE_CONNECTION_STRING"],
+                    extra_env["STATE_BLOB_CONTAINER"],
+                    call.activities.conversation_id,
+                )
+            return TargetResult(
+                name=target.name,
+                calls=args.calls,
+                turns=len(saturated.latencies),
+                failures=saturated.failures + paced.failures,
+                turns_per_s=round(saturated.turns_per_s, 1),
+                p50_ms=round(saturated.percentile_ms(0.50), 2),
+                p99_ms=round(saturated.percentile_ms(0.99), 2),
+                paced_turns_per_s=round(paced.turns_per_s, 1),
+                paced_p50_ms=round(paced.percentile_ms(0.50), 2),
+                paced_p99_ms=round(paced.percentile_ms(0.99), 2),
+                peak_rss_mb=round(peak_kb / 1024, 1),
+                idle_calls=args.idle_calls,
+                idle_rss_growth_mb=round(growth_kb / 1024, 1),
+                idle_rss_per_call_kb=round(growth_kb / max(args.idle_calls, 1), 2),
+                state_bytes_per_call=state_bytes,
+            )
+    finally:
+        await http.close()
+        await service.stop()
+
+
+def reference_targets() -> list[Target]:
+    """The comparison targets: the SDK sample echo bot (plain and with cached clients) and the ceiling."""
+    python = sys.executable
+    return [
+        Target("sdk-echo (samples' wiring)", [python, "-m", "benchmarks.targets.sdk_echo", "--port", "{port}"], EchoScript()),
+        Target(
+            "sdk-echo + cached clients",
+            [python, "-m", "benchmarks.targets.sdk_echo", "--port", "{port}", "--cached-auth"],
+            EchoScript(),
+        ),
+        Target("bare aiohttp echo (ceiling)", [python, "-m", "benchmarks.targets.aiohttp_echo", "--port", "{port}"], EchoScript()),
+    ]
+
+
+def bot_targets(bot_command: str) -> list[Target]:
+    """This bot's main-menu turn, with memory and with blob state."""
+    python = sys.executable
+    env = {"NO_INPUT_TIMEOUT_S": "3600", "LOG_LEVEL": "WARNING", "TRANSFER_DELAY_S": "0"}
+    return [
+        Target("bot main menu [memory]", [python, bot_command], MainMenuScript(), {**env, "STORAGE": "memory"}),
+        Target(
+            "bot main menu [blob/Azurite]",
+            [python, bot_command],
+            MainMenuScript(),
+            {**env, "STORAGE": "blob"},
+            needs_blob=True,
+            state_script=MainMenuScript(),
+        ),
+    ]
+
+
+def format_table(results: list[TargetResult]) -> str:
+    header = (
+        f"{'target':<30} {'turns/s':>8} {'p50 ms':>7} {'p99 ms':>7} | {'paced/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
+        f"| {'fail':>4} {'peakRSS MB':>10} {'idle +MB':>8} {'KB/call':>7} {'state B':>7}"
+    )
+    lines = [
+        f"{'':<30} {'saturated (no think time)':^24} | {'paced (think time)':^23} |",
+        header,
+        "-" * len(header),
+    ]
+    for r in results:
+        if r.error:
+            lines.append(f"{r.name:<30} error: {r.error}")
+            continue
+        state = "-" if r.state_bytes_per_call is None else str(r.state_bytes_per_call)
+        lines.append(
+            f"{r.name:<30} {r.turns_per_s:>8.1f} {r.p50_ms:>7.2f} {r.p99_ms:>7.2f} | {r.paced_turns_per_s:>7.1f} "
+            f"{r.paced_p50_ms:>7.2f} {r.paced_p99_ms:>7.2f} | {r.failures:>4} {r.peak_rss_mb:>10.1f} "
+            f"{r.idle_rss_growth_mb:>8.1f} {r.idle_rss_per_call_kb:>7.2f} {state:>7}"
+        )
+    return "\n".join(lines)
+
+
+async def main(args: argparse.Namespace) -> int:
+    targets = reference_targets()
+    if not args.skip_bot:
+        bot = bot_targets(args.bot_command)
+        targets = bot[:1] + targets + bot[1:]
+    if args.only:
+        targets = [t for t in targets if any(word in t.name for word in args.only)]
+    results: list[TargetResult] = []
+    async with AsyncExitStack() as stack:
+        blob_env: dict[str, str] = {}
+        for target in targets:
+            print(f"measuring {target.name} ...", file=sys.stderr, flush=True)
+            try:
+                if target.needs_blob and not blob_env:
+                    connection_string = await stack.enter_async_context(azurite())
+                    blob_env = {"AZURE_STORAGE_CONNECTION_STRING": connection_string, "STATE_BLOB_CONTAINER": "bench-state"}
+                results.append(await measure(target, args, blob_env if target.needs_blob else {}))
+            except Exception as error:  # a failed target is reported in the table, not fatal to the run
+                results.append(
+                    TargetResult(target.name, args.calls, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, error=str(error)[:300])
+                )
+    print(format_table(results))
+    _write_json(results, args)
+    return 0 if all(r.error is None for r in results) else 1
+
+
+@asynccontextmanager
+async def azurite() -> AsyncIterator[str]:
+    """Azurite's blob service on a free port in a scratch folder; yields its connection string."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-azurite-") as workspace:
+        process = subprocess.Popen(
+            [str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", workspace,
+             "--skipApiVersionCheck", "--loose", "--silent"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            await _wait_for_port(port, process)
+            yield (
+                f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={ACCOUNT_KEY};"
+                f"BlobEndpoint=http://127.0.0.1:{port}/{ACCOUNT};"
+            )
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+async def blob_state_bytes(connection_string: str, container: str, conversation_id: str) -> int:
+    """Bytes of every state blob stored for one conversation."""
+    marker = blob_name(conversation_id)
+    total = 0
+    async with BlobServiceClient.from_connection_string(connection_string) as service:
+        async for blob in service.get_container_client(container).list_blobs():
+            if marker in blob.name:
+                total += blob.size
+    return total
+
+
+def _write_json(results: list[TargetResult], args: argparse.Namespace) -> None:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    document = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "settings": {
+            "calls": args.calls,
+            "turns_per_call": args.turns,
+            "paced_turns_per_call": args.paced_turns,
+            "think_s": args.think_s,
+            "idle_calls": args.idle_calls,
+        },
+        "results": [asdict(r) for r in results],
+    }
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for path in (RESULTS_DIR / f"bench-{stamp}.json", RESULTS_DIR / "latest.json"):
+        path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS_DIR / 'latest.json'}", file=sys.stderr)
+
+
+def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=100, help="concurrent calls in the load phase")
+    parser.add_argument("--turns", type=int, default=10, help="measured turns per call")
+    parser.add_argument("--paced-turns", type=int, default=5, help="measured turns per call with think time")
+    parser.add_argument("--think-s", type=float, default=1.0, help="mean think time between a caller's keys")
+    parser.add_argument("--bot-command", default="app.py", help="script that serves this bot on $PORT")
+    parser.add_argument("--idle-calls", type=int, default=1000, help="calls left idle to measure memory")
+    parser.add_argument("--skip-bot", action="store_true", help="measure only the reference targets")
+    parser.add_argument("--only", nargs="*", help="measure only targets whose name contains one of these words")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse_args())))

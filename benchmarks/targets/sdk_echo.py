@@ -1,0 +1,70 @@
+"""A plain botbuilder-python echo bot, wired as the SDK samples wire it.
+
+`CloudAdapter` over `ConfigurationBotFrameworkAuthentication`, an `ActivityHandler`
+that echoes messages, and the samples' `/api/messages` route. With `--cached-auth`
+the same bot uses this project's `CachingBotFrameworkAuthentication` instead, which
+isolates what client reuse alone is worth.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from aiohttp import web
+from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botframework.connector.auth import BotFrameworkAuthentication
+
+from config import DefaultConfig
+from hosting.auth import create_authentication
+
+
+class SampleConfig:
+    """The samples' config object: app id and password from the environment (empty here)."""
+
+    APP_ID = ""
+    APP_PASSWORD = ""
+    APP_TYPE = "MultiTenant"
+    APP_TENANTID = ""
+
+
+class EchoBot(ActivityHandler):
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        await turn_context.send_activity(MessageFactory.text(f"Echo: {turn_context.activity.text}"))
+
+    async def on_members_added_activity(self, members_added, turn_context: TurnContext) -> None:
+        for member in members_added:
+            if member.id != turn_context.activity.recipient.id:
+                await turn_context.send_activity("Hello and welcome!")
+
+
+def create_app(authentication: BotFrameworkAuthentication) -> web.Application:
+    adapter = CloudAdapter(authentication)
+    bot = EchoBot()
+
+    async def messages(request: web.Request) -> web.Response:
+        return await adapter.process(request, bot)
+
+    app = web.Application()
+    app.router.add_post("/api/messages", messages)
+    close = getattr(authentication, "close", None)
+    if close is not None:
+
+        async def close_clients(_app: web.Application) -> None:
+            await close()
+
+        app.on_cleanup.append(close_clients)
+    return app
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--cached-auth", action="store_true")
+    args = parser.parse_args()
+    auth = (
+        create_authentication(DefaultConfig())
+        if args.cached_auth
+        else ConfigurationBotFrameworkAuthentication(SampleConfig())
+    )
+    web.run_app(create_app(auth), host="127.0.0.1", port=args.port, access_log=None, print=None)

@@ -1,0 +1,3 @@
+from .call_bot import CallBot
+
+__all__ = ["CallBot"]

@@ -1,0 +1,188 @@
+"""Settings for the bot, read once from the environment (and a `.env` file).
+
+Every setting has a default that works on a laptop with no Azure account, so
+`make run` needs no configuration. Invalid values stop start-up with a message
+that names the variable and says what it expects.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Callable, Mapping, TypeVar
+
+from dotenv import dotenv_values
+
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+T = TypeVar("T")
+
+
+class ConfigError(ValueError):
+    """A setting has a value the bot cannot work with."""
+
+    def __init__(self, name: str, expected: str, value: str):
+        self.name = name
+        super().__init__(f"{name}={value!r} is invalid: expected {expected}")
+
+
+# Hosts Azure Communication Services serves recordings from; a forged event
+# naming any other host is refused.
+DEFAULT_RECORDING_HOSTS = (
+    "*.asm.skype.com",
+    "*.blob.core.windows.net",
+    "*.communication.azure.com",
+)
+
+
+@dataclass(frozen=True)
+class DefaultConfig:
+    """The bot's settings. Field names match the environment variable names."""
+
+    # Bot Framework authentication, as in the SDK samples. An empty app id means
+    # local mode: the Emulator (and the local simulator) connect without tokens.
+    MicrosoftAppId: str = ""
+    MicrosoftAppPassword: str = field(default="", repr=False)
+    MicrosoftAppType: str = "MultiTenant"
+    MicrosoftAppTenantId: str = ""
+
+    PORT: int = 3978
+
+    # The call flow (call-flow.md).
+    AGENT_PHONE_NUMBER: str = "+14255550100"
+    RECORDING_RESULT_TIMEOUT_S: float = 5.0
+    NO_INPUT_TIMEOUT_S: float = 8.0
+    MAX_RETRIES: int = 3
+    TRANSFER_DELAY_S: float = 3.0
+    STOP_RECORDING_ON_HANGUP: bool = False
+    VOICE_NAME: str = "en-US-JennyNeural"
+    VOICE_LOCALE: str = "en-US"
+    VOICE_STYLE: str = ""
+
+    # Card data kept between turns is encrypted with this key (base64, 32 bytes).
+    # Unset: a key is generated per process, which breaks calls spread over
+    # several instances; set it in production.
+    CARD_DATA_KEY: str = field(default="", repr=False)
+
+    # Conversation state: "memory" (one process) or "blob" (shared by instances).
+    STORAGE: str = "memory"
+    AZURE_STORAGE_CONNECTION_STRING: str = field(default="", repr=False)
+    STATE_BLOB_CONTAINER: str = "bot-state"
+
+    # After the call: recording export (recordings/).
+    RECORDINGS_STORE: str = "local"
+    RECORDINGS_DIR: str = "data/recordings"
+    RECORDINGS_BLOB_CONTAINER: str = "recordings"
+    ACS_CONNECTION_STRING: str = field(default="", repr=False)
+    EVENTGRID_SECRET: str = field(default="", repr=False)
+    RECORDING_HOST_ALLOWLIST: tuple[str, ...] = DEFAULT_RECORDING_HOSTS
+
+    LOG_LEVEL: str = "INFO"
+
+    # The names botbuilder's ConfigurationBotFrameworkAuthentication reads.
+    @property
+    def APP_ID(self) -> str:
+        return self.MicrosoftAppId
+
+    @property
+    def APP_PASSWORD(self) -> str:
+        return self.MicrosoftAppPassword
+
+    @property
+    def APP_TYPE(self) -> str:
+        return self.MicrosoftAppType
+
+    @property
+    def APP_TENANTID(self) -> str:
+        return self.MicrosoftAppTenantId
+
+    @property
+    def local_mode(self) -> bool:
+        """True when no app id is set: requests are not authenticated."""
+        return not self.MicrosoftAppId
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+    ) -> "DefaultConfig":
+        """Read settings from `env` (default: the process environment over `.env`)."""
+        if env is None:
+            values: dict[str, str] = {}
+            if env_file and Path(env_file).is_file():
+                values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+            values.update(os.environ)
+            env = values
+        return cls(**_parse(env))
+
+    def __post_init__(self) -> None:
+        if not E164.match(self.AGENT_PHONE_NUMBER):
+            raise ConfigError(
+                "AGENT_PHONE_NUMBER", "an E.164 number such as +14255550100", self.AGENT_PHONE_NUMBER
+            )
+        if self.MicrosoftAppType not in ("MultiTenant", "SingleTenant", "UserAssignedMSI"):
+            raise ConfigError(
+                "MicrosoftAppType", "MultiTenant, SingleTenant or UserAssignedMSI", self.MicrosoftAppType
+            )
+        if self.MicrosoftAppType != "MultiTenant" and self.MicrosoftAppId and not self.MicrosoftAppTenantId:
+            raise ConfigError("MicrosoftAppTenantId", f"a tenant id for {self.MicrosoftAppType}", "")
+        if self.STORAGE not in ("memory", "blob"):
+            raise ConfigError("STORAGE", "memory or blob", self.STORAGE)
+        if self.STORAGE == "blob" and not self.AZURE_STORAGE_CONNECTION_STRING:
+            raise ConfigError("AZURE_STORAGE_CONNECTION_STRING", "a connection string when STORAGE=blob", "")
+        if self.RECORDINGS_STORE not in ("local", "blob"):
+            raise ConfigError("RECORDINGS_STORE", "local or blob", self.RECORDINGS_STORE)
+        if self.RECORDINGS_STORE == "blob" and not self.AZURE_STORAGE_CONNECTION_STRING:
+            raise ConfigError(
+                "AZURE_STORAGE_CONNECTION_STRING", "a connection string when RECORDINGS_STORE=blob", ""
+            )
+        if self.LOG_LEVEL.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ConfigError("LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR or CRITICAL", self.LOG_LEVEL)
+
+
+def _parse(env: Mapping[str, str]) -> dict[str, object]:
+    """Convert the environment's strings to the field types, naming bad variables."""
+    parsers: dict[str, Callable[[str, str], object]] = {
+        "int": _positive_int,
+        "float": _non_negative_float,
+        "bool": _bool,
+        "str": lambda _name, raw: raw.strip(),
+        "tuple[str, ...]": lambda _name, raw: tuple(h.strip() for h in raw.split(",") if h.strip()),
+    }
+    parsed: dict[str, object] = {}
+    for f in fields(DefaultConfig):
+        raw = env.get(f.name)
+        if raw is None or (raw.strip() == "" and f.type != "str"):
+            continue
+        parsed[f.name] = parsers[str(f.type)](f.name, raw)
+    return parsed
+
+
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(name, "a whole number", raw) from None
+    if value <= 0 or (name == "PORT" and value > 65535):
+        raise ConfigError(name, "a positive whole number" + (" up to 65535" if name == "PORT" else ""), raw)
+    return value
+
+
+def _non_negative_float(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(name, "a number of seconds", raw) from None
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(name, "a number of seconds, zero or more", raw)
+    return value
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(name, "true or false", raw)

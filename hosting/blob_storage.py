@@ -1,0 +1,156 @@
+"""Conversation and user state in Azure Blob Storage, shared by every instance of the bot.
+
+One blob per storage key. Each read hands back the blob's ETag as the item's `e_tag`;
+each write that carries an `e_tag` is conditional on it (If-Match), so two instances
+that both loaded a call's state cannot silently overwrite each other: the second
+write fails with `StateConflictError`. The rules for `e_tag` follow `MemoryStorage`:
+no `e_tag` or `"*"` writes unconditionally, any other value must match.
+
+Values are encoded with jsonpickle, as the SDK's own Azure stores do, because dialog
+state holds objects (`DialogState`, `DialogInstance`) that must come back as objects.
+The container is trusted: decoding a blob may construct any class it names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from typing import Any, Iterable, Optional
+from urllib.parse import quote
+
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
+from azure.storage.blob.aio import BlobServiceClient, ContainerClient
+from botbuilder.core import Storage, StoreItem
+from jsonpickle import Pickler, Unpickler
+
+E_TAG = "e_tag"
+ANY_E_TAG = "*"
+MAX_BLOB_NAME = 1024
+
+
+class StateConflictError(KeyError):
+    """Another writer changed the item since it was read.
+
+    A `KeyError`, like `MemoryStorage`'s conflict, so code written against the SDK's
+    stores catches it the same way.
+    """
+
+    def __init__(self, key: str):
+        super().__init__(f"state for {key!r} was changed by another writer")
+        self.key = key
+
+
+def blob_name(key: str) -> str:
+    """A blob name for any storage key: percent-encoded, dots included, at most 1024 characters.
+
+    Slashes, spaces and unicode in keys (conversation ids carry them) are all encoded,
+    so the name is flat and unambiguous; dots are encoded because names may not end
+    in one. Keys too long to encode are named by their SHA-256.
+    """
+    name = quote(key, safe="").replace(".", "%2E")
+    if len(name) > MAX_BLOB_NAME:
+        return "sha256-" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return name
+
+
+class BlobStorage(Storage):
+    """A `botbuilder.core.Storage` on one blob container, with ETag optimistic concurrency."""
+
+    def __init__(self, connection_string: str, container: str):
+        self._service = BlobServiceClient.from_connection_string(connection_string)
+        self._container: ContainerClient = self._service.get_container_client(container)
+        self._container_ready = False
+        self._container_lock = asyncio.Lock()
+
+    async def read(self, keys: list[str]) -> dict[str, Any]:
+        if not keys:
+            return {}
+        await self._ensure_container()
+        found = await asyncio.gather(*(self._read_one(key) for key in keys))
+        return {key: value for key, value in zip(keys, found) if value is not None}
+
+    async def write(self, changes: dict[str, Any]) -> None:
+        if changes is None:
+            raise ValueError("changes are required when writing")
+        if not changes:
+            return
+        await self._ensure_container()
+        await asyncio.gather(*(self._write_one(key, value) for key, value in changes.items()))
+
+    async def delete(self, keys: Iterable[str]) -> None:
+        await self._ensure_container()
+        await asyncio.gather(*(self._delete_one(key) for key in keys))
+
+    async def close(self) -> None:
+        """Release the HTTP session."""
+        await self._service.close()
+
+    async def _read_one(self, key: str) -> Optional[Any]:
+        try:
+            downloader = await self._container.download_blob(blob_name(key))
+            content = await downloader.readall()
+        except ResourceNotFoundError:
+            return None
+        value = Unpickler().restore(json.loads(content))
+        _set_e_tag(value, downloader.properties.etag)
+        return value
+
+    async def _write_one(self, key: str, value: Any) -> None:
+        e_tag = _get_e_tag(value)
+        if e_tag == "":
+            raise ValueError(f"state for {key!r} has an empty e_tag")
+        conditions: dict[str, Any] = {}
+        if e_tag is not None and e_tag != ANY_E_TAG:
+            conditions = {"etag": e_tag, "match_condition": MatchConditions.IfNotModified}
+        data = json.dumps(Pickler(make_refs=False).flatten(_without_e_tag(value)), separators=(",", ":"))
+        try:
+            stored = await self._container.get_blob_client(blob_name(key)).upload_blob(
+                data.encode("utf-8"), overwrite=True, **conditions
+            )
+        except (ResourceModifiedError, ResourceExistsError):
+            raise StateConflictError(key) from None
+        except ResourceNotFoundError:
+            if conditions:  # the item was deleted since it was read
+                raise StateConflictError(key) from None
+            raise
+        # The writer now holds the stored version, so a second save in the same turn is no conflict.
+        _set_e_tag(value, stored["etag"])
+
+    async def _delete_one(self, key: str) -> None:
+        try:
+            await self._container.delete_blob(blob_name(key))
+        except ResourceNotFoundError:
+            pass
+
+    async def _ensure_container(self) -> None:
+        if self._container_ready:
+            return
+        async with self._container_lock:
+            if self._container_ready:
+                return
+            try:
+                await self._container.create_container()
+            except ResourceExistsError:
+                pass
+            self._container_ready = True
+
+
+def _get_e_tag(value: Any) -> Optional[str]:
+    if isinstance(value, dict):
+        return value.get(E_TAG)
+    return getattr(value, E_TAG, None)
+
+
+def _set_e_tag(value: Any, e_tag: str) -> None:
+    if isinstance(value, dict):
+        value[E_TAG] = e_tag
+    elif isinstance(value, StoreItem) or hasattr(value, E_TAG):
+        setattr(value, E_TAG, e_tag)
+
+
+def _without_e_tag(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k != E_TAG}
+    return value

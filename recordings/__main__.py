@@ -1,0 +1,95 @@
+"""Command line for recordings kept by the bot: list, export, erase, purge.
+
+    python -m recordings list [--participant ID]
+    python -m recordings export --participant ID --out DIR
+    python -m recordings erase --participant ID
+    python -m recordings purge --older-than DAYS
+
+It reads the same settings as the bot (environment and `.env`), so it works on
+the local directory or the Blob container the bot writes to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from config import ConfigError, DefaultConfig
+
+from .archive import RecordingArchive
+from .gdpr import DataSubjectRequests
+from .jobs import JobBook
+from .store import open_store
+
+
+def _positive_days(raw: str) -> int:
+    try:
+        days = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number of days") from None
+    if days < 0:
+        raise argparse.ArgumentTypeError("must be zero or more")
+    return days
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m recordings", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", help="list archived recordings")
+    listing.add_argument("--participant", help="only those this participant appears in")
+    export = commands.add_parser("export", help="copy a participant's recordings, with a manifest")
+    export.add_argument("--participant", required=True)
+    export.add_argument("--out", required=True, type=Path)
+    erase = commands.add_parser("erase", help="delete every recording a participant appears in")
+    erase.add_argument("--participant", required=True)
+    purge = commands.add_parser("purge", help="delete recordings older than a number of days")
+    purge.add_argument("--older-than", required=True, type=_positive_days, metavar="DAYS")
+    return parser
+
+
+async def _run(args: argparse.Namespace, config: DefaultConfig) -> int:
+    store = await open_store(config)
+    try:
+        requests = DataSubjectRequests(RecordingArchive(store), JobBook(store))
+        if args.command == "list":
+            for rec in await requests.list(args.participant):
+                print(
+                    f"{rec.call_id}\t{rec.document_id}\tchunk {rec.chunk_index}\t{rec.size} bytes\t"
+                    f"{rec.chunk_start_time or '-'}\t{len(rec.participant_ids)} participant(s)"
+                )
+        elif args.command == "export":
+            exported = await requests.export(args.participant, args.out)
+            print(f"exported {exported.recordings} recording(s); manifest: {exported.manifest}")
+        elif args.command == "erase":
+            erased = await requests.erase(args.participant)
+            print(
+                f"erased {erased.recordings} recording(s) ({erased.objects} objects); "
+                f"{erased.shared_with_others} also held other participants"
+            )
+        else:
+            purged = await requests.purge(timedelta(days=args.older_than))
+            print(f"purged {purged.recordings} recording(s) ({purged.objects} objects)")
+    finally:
+        await store.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Run one command; returns the process exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        config = DefaultConfig.from_env(env)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return asyncio.run(_run(args, config))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Reading Event Grid deliveries: which recordings are ready, or a handshake.
+
+Both delivery schemas are parsed with the SDK models (`EventGridEvent` for the
+Event Grid schema, `azure.core.messaging.CloudEvent` for CloudEvents 1.0); the
+rest of the package only sees `RecordingChunk`s. Anything that does not look
+like a delivery raises `MalformedDelivery`, which the webhook answers with 400.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from azure.core.messaging import CloudEvent
+from azure.eventgrid import EventGridEvent, SystemEventNames
+
+RECORDING_FILE_STATUS_UPDATED = SystemEventNames.AcsRecordingFileStatusUpdatedEventName.value
+SUBSCRIPTION_VALIDATION = SystemEventNames.EventGridSubscriptionValidationEventName.value
+
+# Document ids become object names: accept only what ACS produces
+# ("0-eus-d12-801b3f3fc462fe8a01e6810cbff729b8").
+DOCUMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+
+
+class MalformedDelivery(ValueError):
+    """The request body is not an Event Grid delivery this webhook understands."""
+
+
+@dataclass(frozen=True)
+class RecordingChunk:
+    """One recording file ACS holds for us (for 48 hours from `available_at`)."""
+
+    document_id: str
+    index: int
+    content_location: str
+    metadata_location: str
+    delete_location: str | None
+    end_reason: str | None
+    format: str | None
+    available_at: datetime
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one webhook request carried."""
+
+    validation_code: str | None = None
+    chunks: list[RecordingChunk] = field(default_factory=list)
+    ignored_events: int = 0
+
+
+def parse_delivery(body: bytes) -> Delivery:
+    """Parse a request body holding one event or a batch (JSON array) of events."""
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise MalformedDelivery(f"body is not JSON: {e.msg if hasattr(e, 'msg') else e}") from None
+    items = payload if isinstance(payload, list) else [payload]
+    if not items:
+        raise MalformedDelivery("empty batch")
+    delivery = Delivery()
+    for item in items:
+        if not isinstance(item, dict):
+            raise MalformedDelivery("each event must be a JSON object")
+        event_type, data, time = _read_cloud_event(item) if "specversion" in item else _read_event_grid_event(item)
+        if event_type == SUBSCRIPTION_VALIDATION:
+            code = data.get("validationCode") if isinstance(data, dict) else None
+            if not isinstance(code, str) or not code:
+                raise MalformedDelivery("validation event without data.validationCode")
+            return Delivery(validation_code=code)
+        if event_type == RECORDING_FILE_STATUS_UPDATED:
+            delivery.chunks.extend(_read_chunks(data, time))
+        else:
+            delivery = Delivery(delivery.validation_code, delivery.chunks, delivery.ignored_events + 1)
+    return delivery
+
+
+def _read_event_grid_event(item: dict[str, Any]) -> tuple[str, Any, datetime]:
+    try:
+        event = EventGridEvent.from_dict(item)
+    except Exception as e:  # the SDK's deserializer raises several types
+        raise MalformedDelivery(f"not an Event Grid event: {type(e).__name__}") from None
+    missing = [k for k in ("id", "event_type", "event_time", "data") if getattr(event, k, None) is None]
+    if missing or not isinstance(event.event_type, str) or not isinstance(event.event_time, datetime):
+        raise MalformedDelivery(f"Event Grid event lacks {', '.join(missing) or 'a valid eventType/eventTime'}")
+    return event.event_type, event.data, _utc(event.event_time)
+
+
+def _read_cloud_event(item: dict[str, Any]) -> tuple[str, Any, datetime]:
+    try:
+        event = CloudEvent.from_dict(item)
+    except Exception as e:
+        raise MalformedDelivery(f"not a CloudEvent: {e}") from None
+    if not isinstance(event.type, str):
+        raise MalformedDelivery("CloudEvent type must be a string")
+    time = event.time if isinstance(event.time, datetime) else datetime.now(timezone.utc)
+    return event.type, event.data, _utc(time)
+
+
+def _read_chunks(data: Any, available_at: datetime) -> list[RecordingChunk]:
+    try:
+        raw_chunks = data["recordingStorageInfo"]["recordingChunks"]
+    except (TypeError, KeyError):
+        raise MalformedDelivery("recording event without data.recordingStorageInfo.recordingChunks") from None
+    if not isinstance(raw_chunks, list):
+        raise MalformedDelivery("recordingChunks must be a list")
+    recording_format = data.get("recordingFormatType")
+    chunks = []
+    for raw in raw_chunks:
+        if not isinstance(raw, dict):
+            raise MalformedDelivery("each recording chunk must be an object")
+        document_id = raw.get("documentId")
+        if not isinstance(document_id, str) or not DOCUMENT_ID.match(document_id):
+            raise MalformedDelivery("recording chunk with a missing or invalid documentId")
+        locations = [raw.get("contentLocation"), raw.get("metadataLocation")]
+        if not all(isinstance(loc, str) and loc for loc in locations):
+            raise MalformedDelivery(f"recording chunk {document_id} lacks contentLocation or metadataLocation")
+        index = raw.get("index", 0)
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise MalformedDelivery(f"recording chunk {document_id} has an invalid index")
+        chunks.append(
+            RecordingChunk(
+                document_id=document_id,
+                index=index,
+                content_location=locations[0],
+                metadata_location=locations[1],
+                delete_location=_optional_str(raw.get("deleteLocation")),
+                end_reason=_optional_str(raw.get("endReason")),
+                format=_optional_str(recording_format),
+                available_at=available_at,
+            )
+        )
+    return chunks
+
+
+def _optional_str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)

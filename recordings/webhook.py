@@ -1,0 +1,140 @@
+"""The Event Grid webhook, ``/api/recordings/events``, and its wiring into the app.
+
+Event Grid retries anything but a 2xx, and a 2xx means "delivered": so a job is
+written to the store before 200 is sent, and a failure to write answers 500.
+The endpoint is protected by a shared secret in the ``code`` query parameter
+(Event Grid keeps the subscription URL's query string); without a configured
+secret every request is refused, so the endpoint is never open by accident.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import AsyncIterator, Callable
+
+import aiohttp
+from aiohttp import web
+
+from config import DefaultConfig
+
+from .archive import RecordingArchive
+from .events import MalformedDelivery, parse_delivery
+from .hosts import HostAllowList
+from .jobs import JobBook
+from .source import AcsRecordingSource
+from .store import RecordingStore, open_store
+from .worker import Backoff, RecordingWorker
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/api/recordings/events"
+
+
+class RecordingIntake:
+    """Accepts deliveries; holds what the handlers need once the app has started."""
+
+    def __init__(self, config: DefaultConfig, connector: Callable[[], aiohttp.BaseConnector] | None, backoff: Backoff):
+        self._config = config
+        self._connector = connector
+        self._backoff = backoff
+        self._secret = config.EVENTGRID_SECRET.encode()
+        self._allowed = HostAllowList(config.RECORDING_HOST_ALLOWLIST)
+        self._store: RecordingStore | None = None
+        self._source: AcsRecordingSource | None = None
+        self._book: JobBook | None = None
+        self._worker: RecordingWorker | None = None
+
+    async def start(self) -> None:
+        if not self._secret:
+            log.warning("EVENTGRID_SECRET is empty: %s refuses every request until it is set", EVENTS_PATH)
+        self._store = await open_store(self._config)
+        self._book = JobBook(self._store)
+        if self._config.ACS_CONNECTION_STRING:
+            self._source = AcsRecordingSource.from_connection_string(
+                self._config.ACS_CONNECTION_STRING, self._allowed, connector=self._connector
+            )
+        self._worker = RecordingWorker(
+            self._book, RecordingArchive(self._store), self._source, self._allowed, backoff=self._backoff
+        )
+        await self._worker.start()
+
+    async def stop(self) -> None:
+        if self._worker:
+            await self._worker.stop()
+        if self._source:
+            await self._source.close()
+        if self._store:
+            await self._store.close()
+
+    def authorised(self, request: web.Request) -> bool:
+        given = request.query.get("code", "").encode()
+        return bool(self._secret) and hmac.compare_digest(given, self._secret)
+
+    async def handle_delivery(self, request: web.Request) -> web.Response:
+        if not self.authorised(request):
+            return _problem(401, "missing or wrong code")
+        try:
+            delivery = parse_delivery(await request.read())
+        except MalformedDelivery as e:
+            return _problem(400, str(e))
+        if delivery.validation_code is not None:
+            log.info("Event Grid subscription validated")
+            return web.json_response({"validationResponse": delivery.validation_code})
+        assert self._book is not None and self._worker is not None, "recordings intake not started"
+        accepted = duplicates = refused = 0
+        for chunk in delivery.chunks:
+            if not (self._allowed.permits(chunk.content_location) and self._allowed.permits(chunk.metadata_location)):
+                refused += 1
+                log.warning("refused recording %s: its locations are not on the host allow-list", chunk.document_id)
+                continue
+            job = await self._book.submit(chunk)
+            if job is None:
+                duplicates += 1
+                continue
+            accepted += 1
+            self._worker.schedule(job)
+        return web.json_response(
+            {"accepted": accepted, "duplicates": duplicates, "refused": refused, "ignored": delivery.ignored_events}
+        )
+
+    async def handle_abuse_protection(self, request: web.Request) -> web.Response:
+        """CloudEvents 1.0 webhook validation: allow the origin that asks."""
+        if not self.authorised(request):
+            return _problem(401, "missing or wrong code")
+        origin = request.headers.get("WebHook-Request-Origin", "").strip()
+        if not origin:
+            return _problem(400, "WebHook-Request-Origin header is required")
+        return web.Response(status=200, headers={"WebHook-Allowed-Origin": origin, "WebHook-Allowed-Rate": "*"})
+
+
+RECORDING_INTAKE = web.AppKey("recording_intake", RecordingIntake)
+
+
+def setup_recordings(
+    app: web.Application,
+    config: DefaultConfig,
+    *,
+    connector: Callable[[], aiohttp.BaseConnector] | None = None,
+    backoff: Backoff = Backoff(),
+) -> None:
+    """Add the webhook routes and the background worker (started and stopped with the app).
+
+    `connector` and `backoff` exist for tests: they point the ACS hosts at a local
+    stand-in and shorten the retry delays. Production leaves both alone.
+    """
+    intake = RecordingIntake(config, connector, backoff)
+    app[RECORDING_INTAKE] = intake
+    app.router.add_post(EVENTS_PATH, intake.handle_delivery)
+    app.router.add_route("OPTIONS", EVENTS_PATH, intake.handle_abuse_protection)
+
+    async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        await intake.start()
+        yield
+        await intake.stop()
+
+    app.cleanup_ctx.append(lifecycle)
+
+
+def _problem(status: int, detail: str) -> web.Response:
+    return web.json_response({"error": detail}, status=status)

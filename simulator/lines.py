@@ -1,0 +1,50 @@
+"""How activities reach the bot: one `Line` per call, over HTTP or streaming."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Protocol
+
+import aiohttp
+
+from .activities import Activity
+
+
+class Transport(str, Enum):
+    """How the channel reaches the bot."""
+
+    HTTP = "http"
+    WEBSOCKET = "websocket"
+
+
+class LineError(ConnectionError):
+    """The bot could not be reached at all."""
+
+
+class Line(Protocol):
+    """One call's connection to the bot."""
+
+    async def send(self, activity: Activity) -> int:
+        """Deliver an activity; returns the bot's status code once its turn is over."""
+
+    async def close(self) -> None:
+        """Hang the connection up."""
+
+
+class HttpLine:
+    """POSTs each activity to the bot's messaging endpoint, as the HTTP channels do."""
+
+    def __init__(self, session: aiohttp.ClientSession, bot_url: str) -> None:
+        self._session = session
+        self._bot_url = bot_url
+
+    async def send(self, activity: Activity) -> int:
+        try:
+            async with self._session.post(self._bot_url, json=activity) as response:
+                await response.read()
+                return response.status
+        except aiohttp.ClientError as error:
+            raise LineError(f"cannot reach the bot at {self._bot_url}: {error}") from error
+
+    async def close(self) -> None:
+        """Nothing to hang up: each activity is its own request."""

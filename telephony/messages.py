@@ -1,0 +1,41 @@
+"""Messages meant to be heard: display text, SSML and a barge-in hint together."""
+
+from __future__ import annotations
+
+import re
+
+from botbuilder.schema import Activity, ActivityTypes
+
+from .ssml import Ssml, Voice, to_markup
+from .wire import InputHint
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def spoken(
+    voice: Voice,
+    *parts: Ssml | str,
+    hint: InputHint = InputHint.ACCEPTING,
+    text: str | None = None,
+) -> Activity:
+    """A message with `text` for screens and `speak` for the phone.
+
+    `text` defaults to the parts without their markup. The hint is always set
+    explicitly: botbuilder would otherwise stamp `acceptingInput` on it.
+    """
+    if text is None:
+        text = _TAGS.sub("", "".join(p.markup if isinstance(p, Ssml) else p for p in parts))
+        text = _unescape(text)
+    return Activity(
+        type=ActivityTypes.message,
+        text=text,
+        speak=voice.speak(*parts),
+        input_hint=hint.value,
+    )
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+__all__ = ["spoken", "to_markup"]

@@ -1,0 +1,56 @@
+"""Sends recording commands for a call, keeping its `Recording` in conversation state."""
+
+from __future__ import annotations
+
+import logging
+
+from botbuilder.core import ConversationState, TurnContext
+
+from .commands import CommandResult, command_activity
+from .recording import Command, Goal, Outcome, Recording
+from .wire import TELEPHONY_CHANNEL
+
+log = logging.getLogger(__name__)
+
+
+class CallRecorder:
+    """The bot's one way to control recording. A no-op off the phone."""
+
+    def __init__(self, conversation_state: ConversationState, property_name: str = "recording"):
+        self._property = conversation_state.create_property(property_name)
+
+    async def get(self, context: TurnContext) -> Recording:
+        return Recording.from_dict(await self._property.get(context, dict))
+
+    async def request(self, context: TurnContext, goal: Goal) -> Command | None:
+        """Aim for `goal`; sends the command that gets there, if the channel would accept one now."""
+        return await self._change(context, lambda recording: recording.request(goal))
+
+    async def opt_out(self, context: TurnContext) -> Command | None:
+        return await self._change(context, Recording.opt_out)
+
+    async def apply(self, context: TurnContext, result: CommandResult) -> Outcome:
+        """Apply a channel result, and send the follow-up command it makes possible."""
+        recording = await self.get(context)
+        outcome = recording.apply(result)
+        if not outcome.matched:
+            log.info("Ignoring a %s result: no such command is pending", result.command.name.lower())
+            return outcome
+        await self._property.set(context, recording.to_dict())
+        if outcome.send:
+            await self._send(context, outcome.send)
+        return outcome
+
+    async def _change(self, context: TurnContext, change) -> Command | None:
+        if context.activity.channel_id != TELEPHONY_CHANNEL:
+            return None
+        recording = await self.get(context)
+        command = change(recording)
+        await self._property.set(context, recording.to_dict())
+        if command:
+            await self._send(context, command)
+        return command
+
+    @staticmethod
+    async def _send(context: TurnContext, command: Command) -> None:
+        await context.send_activity(command_activity(command.command, command.command_id))

@@ -1,0 +1,469 @@
+"""The ARM templates in deploymentTemplates/, checked offline.
+
+A template that is wrong fails only when someone runs `az deployment`, minutes in, with
+half the resources created. These tests catch what can be caught without Azure: broken
+JSON, dangling `parameters()`/`variables()` references, settings `config.py` reads that
+the Web App never gets, web sockets left off (callers then hear silence), a start command
+that does not serve the app, and parameters files that drifted from their templates.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from config import DefaultConfig
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATES_DIR = REPO / "deploymentTemplates"
+EXISTING_GROUP = TEMPLATES_DIR / "deployUseExistResourceGroup"
+NEW_GROUP = TEMPLATES_DIR / "deployWithNewResourceGroup"
+
+TEMPLATE_PATHS = sorted(TEMPLATES_DIR.glob("*/template-*.json"))
+PARAMETERS_PATHS = sorted(TEMPLATES_DIR.glob("*/parameters-for-template-*.json"))
+BOT_APP_PATHS = [p for p in TEMPLATE_PATHS if "-BotApp-" in p.name]
+AZURE_BOT_PATHS = [p for p in TEMPLATE_PATHS if "-AzureBot-" in p.name]
+
+# How the BotBuilder-Samples Python templates start an aiohttp bot in App Service.
+SAMPLES_START_COMMAND = (
+    "gunicorn --bind 0.0.0.0 --worker-class aiohttp.worker.GunicornWebWorker --timeout 600 app:APP"
+)
+# Regions the Telephony channel accepts a Speech resource from.
+TELEPHONY_SPEECH_REGIONS = {"eastus", "westus2"}
+RECORDING_EVENT = "Microsoft.Communication.RecordingFileStatusUpdated"
+
+# Settings deployed with a value other than the local default, on purpose: Azure no longer
+# creates MultiTenant bots, App Service's Python image routes traffic to port 8000, and
+# instances share state and recordings in Blob storage instead of one process's memory and disk.
+AZURE_OVERRIDES = {
+    "MicrosoftAppType": "SingleTenant",
+    "PORT": "8000",
+    "STORAGE": "blob",
+    "RECORDINGS_STORE": "blob",
+}
+
+API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
+PARAMETER_REF = re.compile(r"(?<![\w.])parameters\(\s*'([^']+)'\s*\)")
+VARIABLE_REF = re.compile(r"(?<![\w.])variables\(\s*'([^']+)'\s*\)")
+
+
+# ---------------------------------------------------------------- reading templates
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON allows repeated keys and keeps the last; in a template that hides a mistake."""
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ValueError(f"repeated keys: {repeated}")
+    return dict(pairs)
+
+
+def load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_reject_duplicate_keys)
+
+
+def is_expression(text: str) -> bool:
+    """ARM evaluates `[...]` strings; `[[` escapes a literal bracket."""
+    return text.startswith("[") and text.endswith("]") and not text.startswith("[[")
+
+
+def _is_inner_scope(resource: dict[str, Any]) -> bool:
+    options = resource.get("properties", {}).get("expressionEvaluationOptions", {})
+    return resource.get("type") == "Microsoft.Resources/deployments" and options.get("scope") == "inner"
+
+
+def expressions_in_scope(node: Any) -> Iterator[str]:
+    """Every expression (keys included) evaluated in the scope `node` belongs to.
+
+    A nested deployment with inner scope is evaluated against its own parameters and
+    variables: only the values passed to it belong to the enclosing scope.
+    """
+    if isinstance(node, dict):
+        if _is_inner_scope(node):
+            for key, value in node.items():
+                if key != "properties":
+                    yield from expressions_in_scope(value)
+            properties = dict(node["properties"])
+            properties.pop("template", None)
+            yield from expressions_in_scope(properties)
+            return
+        for key, value in node.items():
+            if is_expression(key):
+                yield key
+            yield from expressions_in_scope(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from expressions_in_scope(item)
+    elif isinstance(node, str) and is_expression(node):
+        yield node
+
+
+def scopes(template: dict[str, Any], where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The template and every inner-scope template nested in it, each named by its path."""
+    yield where, template
+    for resource in all_resources(template):
+        if _is_inner_scope(resource):
+            yield from scopes(resource["properties"]["template"], f"{where} > {resource['name']}")
+
+
+def all_resources(template: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Resources at every level: child resources and nested deployments included."""
+    for resource in template.get("resources", []):
+        yield resource
+        yield from all_resources(resource)
+        nested = resource.get("properties", {}).get("template")
+        if resource.get("type") == "Microsoft.Resources/deployments" and nested:
+            yield from all_resources(nested)
+
+
+def resources_of_type(template: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
+    return [r for r in all_resources(template) if r.get("type") == resource_type]
+
+
+def app_settings(path: Path) -> dict[str, str]:
+    sites = resources_of_type(load(path), "Microsoft.Web/sites")
+    assert len(sites) == 1, f"{path.name}: expected one Web App, found {len(sites)}"
+    pairs = [(s["name"], s["value"]) for s in sites[0]["properties"]["siteConfig"]["appSettings"]]
+    names = [name for name, _ in pairs]
+    assert len(names) == len(set(names)), f"{path.name}: an app setting is listed twice"
+    return dict(pairs)
+
+
+def env_value(value: object) -> str:
+    """A setting's value as `config.py` reads it from the environment."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return str(value)
+
+
+def config_defaults() -> dict[str, str]:
+    defaults = DefaultConfig()
+    return {f.name: env_value(getattr(defaults, f.name)) for f in dataclasses.fields(DefaultConfig)}
+
+
+def relative(path: Path) -> str:
+    return str(path.relative_to(TEMPLATES_DIR))
+
+
+# ---------------------------------------------------------------- the folder layout
+
+
+def test_both_deployment_sets_have_each_template_with_its_parameters_file_and_readme():
+    for folder, suffix in ((EXISTING_GROUP, "with-rg"), (NEW_GROUP, "new-rg")):
+        for kind in ("AzureBot", "BotApp"):
+            assert (folder / f"template-{kind}-{suffix}.json").is_file()
+            assert (folder / f"parameters-for-template-{kind}-{suffix}.json").is_file()
+        assert (folder / "readme.md").is_file()
+
+
+# ---------------------------------------------------------------- every file
+
+
+@pytest.mark.parametrize("path", TEMPLATE_PATHS + PARAMETERS_PATHS, ids=relative)
+def test_file_is_valid_json_with_schema_and_content_version(path: Path):
+    document = load(path)
+    assert document["$schema"].startswith("https://schema.management.azure.com/schemas/")
+    assert document["contentVersion"] == "1.0.0.0"
+    assert isinstance(document["parameters"], dict)
+
+
+@pytest.mark.parametrize("path", TEMPLATE_PATHS, ids=relative)
+def test_every_reference_names_a_declared_parameter_or_variable(path: Path):
+    for where, template in scopes(load(path), path.name):
+        declared_parameters = set(template.get("parameters", {}))
+        declared_variables = set(template.get("variables", {}))
+        for expression in expressions_in_scope(template):
+            for name in PARAMETER_REF.findall(expression):
+                assert name in declared_parameters, f"{where}: {expression} names no parameter {name!r}"
+            for name in VARIABLE_REF.findall(expression):
+                assert name in declared_variables, f"{where}: {expression} names no variable {name!r}"
+
+
+@pytest.mark.parametrize("path", TEMPLATE_PATHS, ids=relative)
+def test_every_parameter_and_variable_is_used(path: Path):
+    for where, template in scopes(load(path), path.name):
+        used = " ".join(expressions_in_scope(template))
+        used_parameters = set(PARAMETER_REF.findall(used))
+        used_variables = set(VARIABLE_REF.findall(used))
+        assert set(template.get("parameters", {})) <= used_parameters, (
+            f"{where}: unused parameters {sorted(set(template['parameters']) - used_parameters)}"
+        )
+        assert set(template.get("variables", {})) <= used_variables, (
+            f"{where}: unused variables {sorted(set(template['variables']) - used_variables)}"
+        )
+
+
+@pytest.mark.parametrize("path", TEMPLATE_PATHS, ids=relative)
+def test_every_resource_has_a_type_and_a_dated_api_version(path: Path):
+    resources = list(all_resources(load(path)))
+    assert resources
+    for resource in resources:
+        assert re.fullmatch(r"[A-Za-z.]+/[A-Za-z/]+", resource.get("type", "")), resource
+        assert API_VERSION.match(resource.get("apiVersion", "")), (
+            f"{path.name}: {resource['type']} has apiVersion {resource.get('apiVersion')!r}"
+        )
+
+
+# ---------------------------------------------------------------- parameters files
+
+
+@pytest.mark.parametrize("path", PARAMETERS_PATHS, ids=relative)
+def test_parameters_file_lists_exactly_the_template_parameters(path: Path):
+    template_path = path.with_name(path.name.replace("parameters-for-template-", "template-"))
+    declared = load(template_path)["parameters"]
+    given = load(path)["parameters"]
+    assert set(given) == set(declared), (
+        f"{path.name}: missing {sorted(set(declared) - set(given))}, "
+        f"unknown {sorted(set(given) - set(declared))}"
+    )
+    for name, entry in given.items():
+        value = entry["value"]
+        expected_type = dict if declared[name]["type"] in ("object", "secureObject") else str
+        assert isinstance(value, expected_type), f"{path.name}: {name} should be {expected_type.__name__}"
+        allowed = declared[name].get("allowedValues")
+        if allowed and value != "":
+            assert value in allowed, f"{path.name}: {name}={value!r} is not one of {allowed}"
+
+
+def test_new_group_templates_deploy_the_existing_group_templates_unchanged():
+    """One set of resources to maintain: the new-group template only wraps the other."""
+    for kind in ("AzureBot", "BotApp"):
+        wrapper = load(NEW_GROUP / f"template-{kind}-new-rg.json")
+        inner = load(EXISTING_GROUP / f"template-{kind}-with-rg.json")
+        deployments = [r for r in wrapper["resources"] if r["type"] == "Microsoft.Resources/deployments"]
+        assert len(deployments) == 1
+        assert deployments[0]["properties"]["template"] == inner, (
+            f"template-{kind}-new-rg.json: copy template-{kind}-with-rg.json into the nested "
+            "deployment's properties.template"
+        )
+        assert set(deployments[0]["properties"]["parameters"]) == set(inner["parameters"])
+
+
+# ---------------------------------------------------------------- the Web App
+
+
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_web_app_gets_every_setting_config_reads(path: Path):
+    missing = {f.name for f in dataclasses.fields(DefaultConfig)} - set(app_settings(path))
+    assert not missing, f"{path.name}: add app settings for {sorted(missing)}"
+
+
+@pytest.mark.parametrize("path", TEMPLATE_PATHS, ids=relative)
+def test_web_sockets_are_on_wherever_a_web_app_is_configured(path: Path):
+    template = load(path)
+    for site in resources_of_type(template, "Microsoft.Web/sites"):
+        assert site["properties"]["siteConfig"]["webSocketsEnabled"] is True, (
+            f"{path.name}: web sockets are off on the Web App: callers would hear silence"
+        )
+    for config in resources_of_type(template, "Microsoft.Web/sites/config"):
+        assert config["properties"].get("webSocketsEnabled", True) is True, (
+            f"{path.name}: {config['name']} turns web sockets off: callers would hear silence"
+        )
+
+
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_web_app_runs_python_311_and_starts_like_the_sdk_samples(path: Path):
+    (site,) = resources_of_type(load(path), "Microsoft.Web/sites")
+    site_config = site["properties"]["siteConfig"]
+    assert site["kind"] == "app,linux"
+    assert site_config["linuxFxVersion"] == "PYTHON|3.11"
+    assert site_config["appCommandLine"] == SAMPLES_START_COMMAND
+    assert site_config["alwaysOn"] is True
+
+
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_deployed_settings_keep_config_defaults_except_the_azure_overrides(path: Path):
+    settings = app_settings(path)
+    parameters = load(path)["parameters"]
+    defaults = config_defaults()
+    for name, default in defaults.items():
+        if name not in settings:
+            continue  # reported by test_web_app_gets_every_setting_config_reads
+        deployed = settings[name]
+        if is_expression(deployed):
+            match = re.fullmatch(r"\[parameters\('([^']+)'\)\]", deployed)
+            if not match or "defaultValue" not in parameters[match.group(1)]:
+                continue
+            deployed = parameters[match.group(1)]["defaultValue"]
+        assert deployed == AZURE_OVERRIDES.get(name, default), f"{path.name}: {name}={deployed!r}"
+
+
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_config_accepts_the_deployed_settings(path: Path):
+    """Literal values must parse; computed ones stand in with a plausible value."""
+    defaults = config_defaults()
+    env = {
+        name: (defaults[name] or "stand-in") if is_expression(value) else value
+        for name, value in app_settings(path).items()
+        if name in defaults
+    }
+    config = DefaultConfig.from_env(env, env_file=None)
+    assert config.STORAGE == "blob" and config.RECORDINGS_STORE == "blob"
+    assert config.PORT == 8000
+
+
+def test_state_and_recording_containers_are_the_ones_the_app_is_told_to_use():
+    template = load(EXISTING_GROUP / "template-BotApp-with-rg.json")
+    variables = template["variables"]
+    containers = {
+        variables[VARIABLE_REF.findall(c["name"])[-1]]
+        for c in resources_of_type(template, "Microsoft.Storage/storageAccounts/blobServices/containers")
+    }
+    settings = app_settings(EXISTING_GROUP / "template-BotApp-with-rg.json")
+    told = {
+        variables[VARIABLE_REF.findall(settings[name])[0]]
+        for name in ("STATE_BLOB_CONTAINER", "RECORDINGS_BLOB_CONTAINER")
+    }
+    assert told == containers
+
+
+# ---------------------------------------------------------------- the Azure Bot
+
+
+@pytest.mark.parametrize("path", AZURE_BOT_PATHS, ids=relative)
+def test_bot_messaging_endpoint_is_api_messages(path: Path):
+    template = load(path)
+    (bot,) = resources_of_type(template, "Microsoft.BotService/botServices")
+    endpoint = bot["properties"]["endpoint"]
+    (inner_where, inner) = [s for s in scopes(template, path.name) if bot in inner_resources(s[1])][0]
+    resolved = inner["variables"][VARIABLE_REF.findall(endpoint)[0]]
+    assert "'/api/messages'" in resolved, f"{inner_where}: endpoint is {resolved}"
+
+
+def inner_resources(template: dict[str, Any]) -> list[dict[str, Any]]:
+    """Resources declared in this scope, not in scopes nested in it."""
+    found = []
+    for resource in template.get("resources", []):
+        found.append(resource)
+        if not _is_inner_scope(resource):
+            found.extend(inner_resources(resource.get("properties", {}).get("template", {})))
+    return found
+
+
+@pytest.mark.parametrize("path", AZURE_BOT_PATHS, ids=relative)
+def test_telephony_channel_binds_the_number_to_a_speech_resource_in_a_supported_region(path: Path):
+    template = load(path)
+    (channel,) = resources_of_type(template, "Microsoft.BotService/botServices/channels")
+    assert channel["properties"]["channelName"] == "TelephonyChannel"
+    assert channel["name"].endswith("'/TelephonyChannel')]")
+    (number,) = channel["properties"]["properties"]["phoneNumbers"]
+    for field in ("phoneNumber", "acsEndpoint", "acsSecret", "cognitiveServiceSubscriptionKey",
+                  "cognitiveServiceRegion", "defaultLocale"):
+        assert number.get(field), f"{path.name}: phone number entry lacks {field}"
+    (region_parameter,) = PARAMETER_REF.findall(number["cognitiveServiceRegion"])
+    declared = [t for _, t in scopes(template, path.name) if channel in inner_resources(t)][0]["parameters"]
+    assert set(declared[region_parameter]["allowedValues"]) <= TELEPHONY_SPEECH_REGIONS
+    (speech,) = resources_of_type(template, "Microsoft.CognitiveServices/accounts")
+    assert speech["kind"] == "SpeechServices"
+    assert speech["location"] == number["cognitiveServiceRegion"]
+
+
+@pytest.mark.parametrize("path", AZURE_BOT_PATHS, ids=relative)
+def test_recording_events_reach_the_webhook_with_the_shared_secret(path: Path):
+    template = load(path)
+    (topic,) = resources_of_type(template, "Microsoft.EventGrid/systemTopics")
+    assert topic["properties"]["topicType"] == "Microsoft.Communication.CommunicationServices"
+    (subscription,) = resources_of_type(template, "Microsoft.EventGrid/systemTopics/eventSubscriptions")
+    assert subscription["properties"]["filter"]["includedEventTypes"] == [RECORDING_EVENT]
+    destination = subscription["properties"]["destination"]
+    assert destination["endpointType"] == "WebHook"
+    # The URL is built where the secret is known and passed into the Event Grid deployment.
+    (url_parameter,) = PARAMETER_REF.findall(destination["properties"]["endpointUrl"])
+    (deployment,) = [
+        r for r in all_resources(template)
+        if _is_inner_scope(r) and subscription in r["properties"]["template"]["resources"]
+    ]
+    url = deployment["properties"]["parameters"][url_parameter]["value"]
+    assert "'/api/recordings/events?code='" in url
+    assert "parameters('eventGridSecret')" in url
+
+
+def test_both_templates_share_the_event_grid_secret_and_the_app_reads_it():
+    for app_path, bot_path in zip(BOT_APP_PATHS, AZURE_BOT_PATHS):
+        assert app_settings(app_path)["EVENTGRID_SECRET"] == "[parameters('eventGridSecret')]"
+        for path in (app_path, bot_path):
+            assert load(path)["parameters"]["eventGridSecret"]["type"] == "securestring"
+
+
+# ---------------------------------------------------------------- the start command, for real
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve_with_start_command(
+    command: str, app_dir: Path, env: dict[str, str], log: Path
+) -> tuple[subprocess.Popen, int]:
+    """Run the template's start command from `app_dir`, bound to loopback on a free port."""
+    argv = shlex.split(command)
+    assert argv[0] == "gunicorn"
+    port = _free_port()
+    argv[argv.index("--bind") + 1] = f"127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", *argv[1:]],
+        cwd=app_dir,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    return process, port
+
+
+def wait_for_http(port: int, path: str, process: subprocess.Popen, log: Path, timeout_s: float = 60.0) -> int:
+    """Poll until the server answers; return its status code."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+        except (ConnectionError, urllib.error.URLError, TimeoutError):
+            time.sleep(0.2)
+    pytest.fail(f"nothing answered on port {port}:\n{log.read_text(errors='replace')}")
+
+
+def test_app_service_start_command_serves_the_bot(tmp_path: Path):
+    """App Service runs exactly this command in the deployed folder; so does this test."""
+    (site,) = resources_of_type(load(EXISTING_GROUP / "template-BotApp-with-rg.json"), "Microsoft.Web/sites")
+    command = site["properties"]["siteConfig"]["appCommandLine"]
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),  # gunicorn puts its control socket under ~/.gunicorn
+        "MicrosoftAppId": "",
+        "STORAGE": "memory",
+        "RECORDINGS_STORE": "local",
+        "RECORDINGS_DIR": str(tmp_path / "recordings"),
+    }
+    log = tmp_path / "gunicorn.log"
+    process, port = serve_with_start_command(command, REPO, env, log)
+    try:
+        status = wait_for_http(port, "/api/messages", process, log)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    # A GET without a WebSocket upgrade is the caller's mistake: any 4xx proves the bot's
+    # routes are being served; 5xx or no answer would not.
+    assert 400 <= status < 500, f"GET /api/messages answered {status}:\n{log.read_text(errors='replace')}"
