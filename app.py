@@ -25,6 +25,7 @@ from dialogs.not_available import NotYetAvailableDialog
 from dialogs.prompts import Prompts
 from hosting.guarded_auth import GuardedAuthentication
 from hosting.streaming_fix import fix_streaming_response_ids
+from recordings.webhook import setup_recordings
 from telephony.recorder import CallRecorder
 from telephony.serial_turns import SerialTurnsMiddleware
 from telephony.ssml import Voice
@@ -80,6 +81,7 @@ def create_app(config: DefaultConfig) -> web.Application:
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    setup_recordings(app, config)
     app.cleanup_ctx.append(_close_on_shutdown)
     return app
 
@@ -143,6 +145,8 @@ def load_config() -> DefaultConfig:
     except ConfigError as error:
         sys.exit(f"Configuration error: {error}")
     logging.basicConfig(level=config.LOG_LEVEL.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The Azure SDKs log every request and response at INFO.
+    logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
     return config
 
 

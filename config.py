@@ -28,12 +28,13 @@ class ConfigError(ValueError):
         super().__init__(f"{name}={value!r} is invalid: expected {expected}")
 
 
-# Hosts Azure Communication Services serves recordings from; a forged event
-# naming any other host is refused.
+# Hosts Azure Communication Services serves recordings from (the Call
+# Automation SDK itself refuses any other); a forged event naming any other host
+# is refused before a download is attempted.
 DEFAULT_RECORDING_HOSTS = (
     "*.asm.skype.com",
-    "*.blob.core.windows.net",
-    "*.communication.azure.com",
+    "*.asyncgw.teams.microsoft.com",
+    "*.ams.gov.teams.microsoft.us",
 )
 
 

@@ -111,10 +111,21 @@ class CallDialog(ComponentDialog):
 
 
 def _allows_interruptions(dc: DialogContext) -> bool:
-    """Whether the innermost active dialog lets global words through."""
-    while dc.child is not None:
-        dc = dc.child
+    """Whether the innermost active dialog lets global words through.
+
+    botbuilder-python's `DialogContext.child` does not enter component dialogs,
+    so the walk reads each component's own stack.
+    """
     if dc.active_dialog is None:
         return True
-    dialog: Dialog | None = dc.find_dialog_sync(dc.active_dialog.id)
+    instance = dc.active_dialog
+    scopes = [dc.find_dialog_sync]
+    dialog = dc.find_dialog_sync(instance.id)
+    while isinstance(dialog, ComponentDialog):
+        inner = instance.state.get(ComponentDialog.persisted_dialog_state)
+        if inner is None or not inner.dialog_stack:
+            break
+        scopes.insert(0, dialog._dialogs.find_dialog)  # noqa: SLF001 - no public sync lookup
+        instance = inner.dialog_stack[0]
+        dialog = next((d for d in (find(instance.id) for find in scopes) if d is not None), None)
     return getattr(dialog, "allows_interruptions", True)

@@ -9,7 +9,8 @@ they cap a bot at a few dozen turns per second on two cores.
 `CachingBotFrameworkAuthentication` validates inbound requests exactly as the SDK
 does (it delegates to the SDK's public-cloud authentication) but hands out one
 connector client per (service URL, audience, app id), one user-token client per app
-id and one credentials object per (app id, scope, login endpoint). Credentials are
+id and one credentials object per (app id, scope, login endpoint). Connector clients
+send through `hosting.transport` (aiohttp on the event loop, one connection pool). Credentials are
 the SDK's own (`MicrosoftAppCredentials` over an msal app), so token caching and
 renewal before expiry are msal's; keeping one credentials object alive is what lets
 that cache work across turns.
@@ -22,6 +23,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Generic, Hashable, Optional, TypeVar
 
+import aiohttp
 from botbuilder.schema import Activity
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
@@ -46,12 +48,15 @@ from botframework.connector.skills import BotFrameworkClient
 from msrest.authentication import Authentication
 
 from config import DefaultConfig
+from hosting.transport import aiohttp_pipeline
 
 USER_AGENT = f"Microsoft-BotFramework/3.1 (BotBuilder Python/{_SDK_VERSION})"
 
 # Service URLs come from inbound activities; in local mode those are not
 # authenticated, so the number of cached clients is bounded.
 MAX_CACHED_CLIENTS = 256
+# Open connections to all service URLs together; replies beyond it wait for a free one.
+MAX_CONNECTIONS = 200
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -188,6 +193,7 @@ class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):
         self._token_clients: _BoundedCache[Optional[str], _ClosableUserTokenClient] = _BoundedCache(
             MAX_CACHED_CLIENTS
         )
+        self._http: Optional[aiohttp.ClientSession] = None
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
         result = await self._inner.authenticate_request(activity, auth_header)
@@ -234,6 +240,7 @@ class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):
             return cached
         created = ConnectorClient(credentials, base_url=service_url)
         created.config.add_user_agent(USER_AGENT)
+        created.config.pipeline = aiohttp_pipeline(created.config, credentials, self._http_session())
         stored = self._connectors.put_if_absent(key, created)
         if stored is not created:
             await _close_connector(created)
@@ -248,12 +255,21 @@ class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):
     async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
         return await self._inner.authenticate_channel_request(auth_header)
 
+    def _http_session(self) -> aiohttp.ClientSession:
+        """The connection pool every connector client sends through (created on the event loop)."""
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS))
+        return self._http
+
     async def close(self) -> None:
-        """Release every cached client's HTTP session. The object stays usable afterwards."""
+        """Release every cached client and the connection pool. The object stays usable afterwards."""
         for connector in self._connectors.drain():
             await _close_connector(connector)
         for token_client in self._token_clients.drain():
             await token_client.close()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
 
 
 async def _refresh_token_off_loop(credentials: Authentication) -> None:
