@@ -26,5 +26,11 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev node_modules/.installed
 	$(BIN)/python -m pytest
 
+call: $(VENV)/.runtime node_modules/.installed
+	$(BIN)/python -m simulator call
+
+bench: $(VENV)/.dev node_modules/.installed
+	$(BIN)/python -m benchmarks.run_all
+
 clean:
 	rm -rf $(VENV) node_modules

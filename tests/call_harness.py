@@ -137,3 +137,11 @@ def kinds(activities: list[Activity]) -> list[str]:
         else:
             out.append(a.name or a.type)
     return out
+
+
+async def call_at_menu(**settings) -> Call:
+    """A telephony call whose recording started and whose menu is up."""
+    call = Call(**settings)
+    await call.connect()
+    await call.answer(RecordingCommand.START)
+    return call

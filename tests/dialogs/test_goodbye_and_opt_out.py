@@ -3,20 +3,14 @@
 from dialogs import prompts
 from telephony.wire import InputHint, RecordingCommand
 
-from ..call_harness import Call, kinds
+from ..call_harness import Call, call_at_menu, kinds
 
 MENU = prompts.MENU
 
 
-async def at_menu(**settings) -> Call:
-    call = Call(**settings)
-    await call.connect()
-    await call.answer(RecordingCommand.START)
-    return call
-
 
 async def test_goodbye_thanks_the_caller_and_hangs_up_without_stopping_the_recording():
-    call = await at_menu()
+    call = await call_at_menu()
     sent = await call.say("goodbye")
     assert kinds(sent) == [prompts.GOODBYE, "endOfConversation"]
     assert sent[0].input_hint == InputHint.IGNORING.value
@@ -24,12 +18,12 @@ async def test_goodbye_thanks_the_caller_and_hangs_up_without_stopping_the_recor
 
 
 async def test_stop_recording_on_hangup_sends_a_stop_first():
-    call = await at_menu(STOP_RECORDING_ON_HANGUP=True)
+    call = await call_at_menu(STOP_RECORDING_ON_HANGUP=True)
     assert kinds(await call.say("bye")) == [prompts.GOODBYE, "stop", "endOfConversation"]
 
 
 async def test_star_stops_the_recording_for_the_rest_of_the_call():
-    call = await at_menu()
+    call = await call_at_menu()
     assert kinds(await call.press("*")) == ["stop", prompts.RECORDING_STOPPED, MENU]
     assert kinds(await call.answer(RecordingCommand.STOP)) == []
     await call.press("0")  # a transfer would pause a running recording
@@ -37,7 +31,7 @@ async def test_star_stops_the_recording_for_the_rest_of_the_call():
 
 
 async def test_spoken_opt_out():
-    call = await at_menu()
+    call = await call_at_menu()
     assert kinds(await call.say("Please do not record this call")) == ["stop", prompts.RECORDING_STOPPED, MENU]
 
 
@@ -58,7 +52,7 @@ async def test_opt_out_before_a_failed_start_sends_nothing_more():
 
 
 async def test_opting_out_twice_sends_one_stop():
-    call = await at_menu()
+    call = await call_at_menu()
     await call.press("*")
     assert kinds(await call.press("*")) == [prompts.RECORDING_STOPPED, MENU]
     assert call.commands().count(RecordingCommand.STOP) == 1
@@ -78,7 +72,7 @@ async def test_agent_works_while_waiting_for_the_start_result():
 
 
 async def test_hang_up_is_safe_to_receive_twice_and_forgets_the_call():
-    call = await at_menu()
+    call = await call_at_menu()
     assert kinds(await call.hang_up()) == []
     assert kinds(await call.hang_up()) == []
     assert len(call.timers) == 0

@@ -3,20 +3,14 @@
 from dialogs import prompts
 from telephony.wire import HANDOFF_TARGET_KEY, InputHint, RecordingCommand
 
-from ..call_harness import Call, kinds
+from ..call_harness import Call, call_at_menu, kinds
 
 AGAIN = f"{prompts.ANYTHING_ELSE} {prompts.MENU}"
 
 
-async def transferring(**settings) -> Call:
-    call = Call(**settings)
-    await call.connect()
-    await call.answer(RecordingCommand.START)
-    return call
-
 
 async def test_hold_prompt_then_pause_then_after_the_delay_the_handoff():
-    call = await transferring()
+    call = await call_at_menu()
     sent = await call.press("0")
     assert kinds(sent) == [prompts.TRANSFER_HOLD, "pause"]
     assert sent[0].input_hint == InputHint.IGNORING.value
@@ -27,13 +21,13 @@ async def test_hold_prompt_then_pause_then_after_the_delay_the_handoff():
 
 
 async def test_the_target_is_the_configured_agent_number():
-    call = await transferring(AGENT_PHONE_NUMBER="+442071234567")
+    call = await call_at_menu(AGENT_PHONE_NUMBER="+442071234567")
     await call.press("0")
     assert (await call.silence())[0].value == {HANDOFF_TARGET_KEY: "+442071234567"}
 
 
 async def test_failed_handoff_resumes_recording_and_offers_the_menu_again():
-    call = await transferring()
+    call = await call_at_menu()
     await call.press("0")
     await call.answer(RecordingCommand.PAUSE)
     await call.silence()
@@ -41,7 +35,7 @@ async def test_failed_handoff_resumes_recording_and_offers_the_menu_again():
 
 
 async def test_failed_handoff_does_not_resume_a_recording_the_bot_did_not_pause():
-    call = await transferring()
+    call = await call_at_menu()
     await call.say("stop recording")
     await call.answer(RecordingCommand.STOP)
     await call.press("0")
@@ -51,7 +45,7 @@ async def test_failed_handoff_does_not_resume_a_recording_the_bot_did_not_pause(
 
 
 async def test_the_caller_on_hold_is_not_interrupted_by_keys_or_words():
-    call = await transferring()
+    call = await call_at_menu()
     await call.press("0")
     assert kinds(await call.press("1")) == []
     assert kinds(await call.say("goodbye")) == []
@@ -59,13 +53,13 @@ async def test_the_caller_on_hold_is_not_interrupted_by_keys_or_words():
 
 
 async def test_a_handoff_status_before_the_handoff_is_ignored():
-    call = await transferring()
+    call = await call_at_menu()
     await call.press("0")
     assert kinds(await call.handoff_failed()) == []
 
 
 async def test_the_transfer_goes_ahead_when_the_pause_result_is_late():
-    call = await transferring()
+    call = await call_at_menu()
     await call.press("0")
     assert kinds(await call.silence()) == ["handoff.initiate"]
 
@@ -78,7 +72,7 @@ async def test_off_the_phone_the_hold_message_is_said_and_the_conversation_ends(
 
 
 async def test_transfer_success_ends_with_the_channel_hanging_up_the_bot():
-    call = await transferring()
+    call = await call_at_menu()
     await call.press("0")
     await call.silence()
     assert kinds(await call.hang_up()) == []

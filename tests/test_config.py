@@ -1,0 +1,87 @@
+"""Settings: defaults for `make run`, and bad values named at start-up."""
+
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, DefaultConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_defaults_need_no_configuration():
+    config = DefaultConfig.from_env({})
+    assert config.PORT == 3978
+    assert config.local_mode
+    assert config.AGENT_PHONE_NUMBER == "+14255550100"
+    assert (config.RECORDING_RESULT_TIMEOUT_S, config.NO_INPUT_TIMEOUT_S) == (5.0, 8.0)
+    assert (config.MAX_RETRIES, config.TRANSFER_DELAY_S, config.STOP_RECORDING_ON_HANGUP) == (3, 3.0, False)
+    assert (config.VOICE_NAME, config.VOICE_LOCALE, config.VOICE_STYLE) == ("en-US-JennyNeural", "en-US", "")
+    assert config.STORAGE == "memory"
+
+
+def test_values_are_read_and_converted():
+    config = DefaultConfig.from_env(
+        {"PORT": "8080", "NO_INPUT_TIMEOUT_S": "2.5", "STOP_RECORDING_ON_HANGUP": "true", "MAX_RETRIES": "5",
+         "RECORDING_HOST_ALLOWLIST": "a.example, b.example"}
+    )
+    assert (config.PORT, config.NO_INPUT_TIMEOUT_S, config.STOP_RECORDING_ON_HANGUP, config.MAX_RETRIES) == (
+        8080, 2.5, True, 5,
+    )
+    assert config.RECORDING_HOST_ALLOWLIST == ("a.example", "b.example")
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("PORT", "http"),
+        ("PORT", "70000"),
+        ("AGENT_PHONE_NUMBER", "425-555-0100"),
+        ("AGENT_PHONE_NUMBER", "tel:+14255550100"),
+        ("MAX_RETRIES", "0"),
+        ("NO_INPUT_TIMEOUT_S", "-1"),
+        ("NO_INPUT_TIMEOUT_S", "soon"),
+        ("STOP_RECORDING_ON_HANGUP", "maybe"),
+        ("STORAGE", "redis"),
+        ("MicrosoftAppType", "Personal"),
+        ("LOG_LEVEL", "LOUD"),
+    ],
+)
+def test_an_invalid_value_is_refused_naming_the_variable(name, value):
+    with pytest.raises(ConfigError) as refused:
+        DefaultConfig.from_env({name: value})
+    assert refused.value.name == name
+    assert str(refused.value).startswith(f"{name}=")
+
+
+def test_blob_storage_needs_a_connection_string():
+    with pytest.raises(ConfigError, match="AZURE_STORAGE_CONNECTION_STRING"):
+        DefaultConfig.from_env({"STORAGE": "blob"})
+
+
+def test_secrets_are_not_in_the_repr():
+    config = DefaultConfig.from_env({"MicrosoftAppPassword": "hunter2", "CARD_DATA_KEY": "k" * 44})
+    assert "hunter2" not in repr(config) and "k" * 44 not in repr(config)
+
+
+def test_env_example_lists_every_setting():
+    example = (ROOT / ".env.example").read_text()
+    names = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line and not line.startswith("#")}
+    assert names == {f.name for f in dataclasses.fields(DefaultConfig)}
+    assert DefaultConfig.from_env(
+        {k: v for k, v in (line.split("=", 1) for line in example.splitlines() if "=" in line and not line.startswith("#"))}
+    )
+
+
+def test_python_app_py_stops_with_a_message_naming_the_bad_variable():
+    env = {**os.environ, "AGENT_PHONE_NUMBER": "555-0100"}
+    finished = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert finished.returncode != 0
+    assert "AGENT_PHONE_NUMBER" in finished.stderr
+    assert "Traceback" not in finished.stderr
