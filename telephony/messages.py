@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from xml.sax.saxutils import unescape
 
 from botbuilder.schema import Activity, ActivityTypes
 
-from .ssml import Ssml, Voice, to_markup
+from .ssml import Ssml, Voice
 from .wire import InputHint
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -24,18 +25,10 @@ def spoken(
     explicitly: botbuilder would otherwise stamp `acceptingInput` on it.
     """
     if text is None:
-        text = _TAGS.sub("", "".join(p.markup if isinstance(p, Ssml) else p for p in parts))
-        text = _unescape(text)
+        text = "".join(unescape(_TAGS.sub("", p.markup)) if isinstance(p, Ssml) else p for p in parts)
     return Activity(
         type=ActivityTypes.message,
         text=text,
         speak=voice.speak(*parts),
         input_hint=hint.value,
     )
-
-
-def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-__all__ = ["spoken", "to_markup"]

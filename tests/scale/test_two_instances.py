@@ -99,10 +99,9 @@ async def transfer(call: PhoneCall, turns: Iterator[Instance]) -> dict[str, Any]
     (pause,) = commands(sent)
     assert pause["name"] == RecordingCommand.PAUSE.value
     sent = await call.succeed(next(turns), pause)
-    if not any(a.get("name") == HANDOFF_INITIATE for a in sent):
-        sent = [await call.service.wait_for(lambda a: a.get("name") == HANDOFF_INITIATE, len(call.service.received) - len(sent), 10)]
-    (handoff,) = [a for a in sent if a.get("name") == HANDOFF_INITIATE]
-    return handoff
+    since = len(call.service.received) - len(sent)
+    # The handoff follows TRANSFER_DELAY_S after the pause result, possibly after the turn.
+    return await call.service.wait_for(lambda a: a.get("name") == HANDOFF_INITIATE, since, 10)
 
 
 async def test_a_call_alternating_between_instances_reaches_the_menu_and_an_agent(start_instances, service_url, http):
@@ -137,9 +136,9 @@ async def test_a_payment_alternating_between_instances_pauses_and_resumes_record
     assert pause["name"] == RecordingCommand.PAUSE.value
     assert "card number" in said(await call.succeed(next(turns), pause))
 
-    for key in CARD_NUMBER[:-1]:
-        assert await call.press(next(turns), key) == [] or True  # digits are collected silently
-    assert "expiry" in said(await call.press(next(turns), CARD_NUMBER[-1]) + await call.press(next(turns), "#"))
+    for key in CARD_NUMBER:
+        await call.press(next(turns), key)
+    assert "expiry" in said(await call.press(next(turns), "#"))
     for key in "123":
         await call.press(next(turns), key)
     assert "security code" in said(await call.press(next(turns), "0"))
