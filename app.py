@@ -12,21 +12,29 @@ import sys
 
 from aiohttp import web
 from aiohttp.web import Request, Response, WebSocketResponse
-from botbuilder.core import BotAdapter, ConversationState, MemoryStorage, Storage, TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.core import BotAdapter, Storage, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
 
 from bots import CallBot
 from bots.turn_errors import turn_error_handler
 from config import ConfigError, DefaultConfig
+from dialogs.balance import BALANCE_DIALOG, BalanceDialog
 from dialogs.call import CallDialog
 from dialogs.dependencies import CallDependencies
 from dialogs.main_menu import MenuChoiceValue
-from dialogs.not_available import NotYetAvailableDialog
+from dialogs.payment import PAYMENT_DIALOG, PaymentDialog
 from dialogs.prompts import Prompts
+from hosting.auth import create_authentication
 from hosting.guarded_auth import GuardedAuthentication
+from hosting.state import ConversationState
+from hosting.storage import create_storage
 from hosting.streaming_fix import fix_streaming_response_ids
 from recordings.webhook import setup_recordings
+from services.accounts import JsonAccountDirectory
+from services.payments import DemoPaymentGateway
 from telephony.recorder import CallRecorder
+from telephony.redaction import install_redaction
+from telephony.sealed import Sealer
 from telephony.serial_turns import SerialTurnsMiddleware
 from telephony.ssml import Voice
 from telephony.timers import CallTimers
@@ -37,6 +45,8 @@ ADAPTER = web.AppKey("adapter", CloudAdapter)
 BOT = web.AppKey("bot", CallBot)
 TIMERS = web.AppKey("timers", CallTimers)
 CONFIG = web.AppKey("config", DefaultConfig)
+AUTHENTICATION = web.AppKey("authentication", GuardedAuthentication)
+STORAGE = web.AppKey("storage", Storage)
 
 
 def create_bot(config: DefaultConfig, adapter: BotAdapter, storage: Storage) -> tuple[CallBot, CallTimers]:
@@ -49,16 +59,20 @@ def create_bot(config: DefaultConfig, adapter: BotAdapter, storage: Storage) -> 
 
     timers = CallTimers(adapter, run_turn, config.MicrosoftAppId)
     voice = Voice(config.VOICE_NAME, config.VOICE_LOCALE, config.VOICE_STYLE or None)
-    deps = CallDependencies(config, CallRecorder(conversation_state), timers, Prompts(voice))
-    tasks = {
-        MenuChoiceValue.PAYMENT: "payment",
-        MenuChoiceValue.BALANCE: "balance",
-    }
-    call_dialog = CallDialog(
-        deps,
-        tasks,
-        extra_dialogs=[NotYetAvailableDialog(dialog_id, deps.prompts) for dialog_id in tasks.values()],
+    deps = CallDependencies(
+        config,
+        CallRecorder(conversation_state),
+        timers,
+        Prompts(voice),
+        accounts=JsonAccountDirectory(),
+        payments=DemoPaymentGateway(),
+        sealer=Sealer.from_config(config.CARD_DATA_KEY, setting="CARD_DATA_KEY"),
     )
+    tasks = {
+        MenuChoiceValue.PAYMENT: PAYMENT_DIALOG,
+        MenuChoiceValue.BALANCE: BALANCE_DIALOG,
+    }
+    call_dialog = CallDialog(deps, tasks, extra_dialogs=[PaymentDialog(deps), BalanceDialog(deps)])
     bot = CallBot(conversation_state, call_dialog, deps)
     adapter.use(SerialTurnsMiddleware())
     adapter.on_turn_error = turn_error_handler(conversation_state, deps)
@@ -67,17 +81,18 @@ def create_bot(config: DefaultConfig, adapter: BotAdapter, storage: Storage) -> 
 
 def create_app(config: DefaultConfig) -> web.Application:
     fix_streaming_response_ids()
-    authentication = GuardedAuthentication(
-        ConfigurationBotFrameworkAuthentication(config), local_mode=config.local_mode
-    )
+    authentication = GuardedAuthentication(create_authentication(config), local_mode=config.local_mode)
     adapter = CloudAdapter(authentication)
-    bot, timers = create_bot(config, adapter, MemoryStorage())
+    storage = create_storage(config)
+    bot, timers = create_bot(config, adapter, storage)
 
     app = web.Application(middlewares=[_caller_errors_are_4xx])
     app[CONFIG] = config
     app[ADAPTER] = adapter
     app[BOT] = bot
     app[TIMERS] = timers
+    app[AUTHENTICATION] = authentication
+    app[STORAGE] = storage
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
@@ -136,6 +151,10 @@ async def _caller_errors_are_4xx(request: Request, handler) -> Response:
 async def _close_on_shutdown(app: web.Application):
     yield
     await app[TIMERS].close()
+    await app[AUTHENTICATION].close()
+    close_storage = getattr(app[STORAGE], "close", None)
+    if close_storage is not None:
+        await close_storage()
 
 
 def load_config() -> DefaultConfig:
@@ -147,6 +166,7 @@ def load_config() -> DefaultConfig:
     logging.basicConfig(level=config.LOG_LEVEL.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # The Azure SDKs log every request and response at INFO.
     logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
+    install_redaction()  # long digit runs never reach a log line, whatever logs them
     return config
 
 

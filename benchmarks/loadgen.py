@@ -199,3 +199,28 @@ async def new_http_session(limit: int) -> aiohttp.ClientSession:
         timeout=aiohttp.ClientTimeout(total=60),
     )
 
+
+
+class PaymentScript:
+    """A caller who pays the demo account's balance by card, answering every recording command.
+
+    `completed(call)` tells whether the call heard the payment's outcome, so a report
+    can say whether state was weighed after a payment or only after the menu.
+    """
+
+    CARD_KEYS = "4111111111111111#" "1230" "123#"
+
+    async def start(self, call: Call) -> None:
+        await MainMenuScript().start(call)
+        for key in "1" + "123456" + "1" + self.CARD_KEYS + "1":
+            since = len(call.replies())
+            await call.turn(call.activities.key_press(key), expect_reply=False)
+            await call.answer_recording_commands(since)
+
+    def measured_turn(self, call: Call) -> dict[str, Any]:
+        return call.activities.key_press("9")
+
+    @staticmethod
+    def completed(call: Call) -> bool:
+        heard = " ".join((reply.get("text") or "").lower() for reply in call.replies())
+        return "approved" in heard or "declined" in heard

@@ -7,11 +7,14 @@ with SSML and the right barge-in hint.
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
 from botbuilder.schema import Activity
 
 from telephony.caller_input import Reprompt
 from telephony.messages import spoken
-from telephony.ssml import Ssml, Voice
+from telephony.ssml import Ssml, Voice, say_as
 from telephony.wire import InputHint
 
 COMPANY = "Contoso Energy"
@@ -36,7 +39,29 @@ TRANSFER_HOLD = "Please hold while I transfer you to an agent."
 NO_AGENT = "Sorry, no agent is available right now."
 GOODBYE = f"Thank you for calling {COMPANY}. Goodbye."
 SOMETHING_WENT_WRONG = "Sorry, something went wrong. Let me transfer you to an agent."
-NOT_YET_AVAILABLE = "Sorry, that service is not yet available."
+
+ACCOUNT_NUMBER = "Please enter your 6-digit account number."
+ACCOUNT_NOT_FOUND = "I couldn't find that account."
+# "{amount}" and "{due_date}" are filled with `money_words` and `date_words`.
+BALANCE = "Your balance is {amount}, due on {due_date}."
+PAY_OFFER = "To pay it now by card, press 1. To go back, press 2."
+NOTHING_TO_PAY = "There is nothing to pay on this account."
+
+PAUSING_FOR_CARD = "For your security, I'm pausing the recording while you enter your card details."
+CANNOT_SECURE = (
+    "I can't secure this call right now, so I won't take card details. Let me transfer you to an agent."
+)
+USE_KEYPAD = "For your security, please use your keypad."
+CARD_NUMBER = "Please enter your card number, then press pound."
+CARD_NUMBER_INVALID = "That card number isn't valid."
+CARD_EXPIRY = "Enter the expiry date as four digits, month then year."
+CARD_EXPIRY_INVALID = "That expiry date isn't valid."
+SECURITY_CODE = "Enter the 3 or 4 digit security code, then press pound."
+SECURITY_CODE_INVALID = "That security code isn't valid."
+# "{last_four}" is the last four digits, spaced out ("1 2 3 4").
+CARD_CONFIRM = "You entered a card ending in {last_four}. To confirm, press 1. To re-enter, press 2."
+PAYMENT_APPROVED = "Your payment of {amount} was approved. Your confirmation number is {confirmation}."
+PAYMENT_DECLINED = "Your card was declined."
 
 REPROMPT_PREFIX = {Reprompt.NO_MATCH: NO_MATCH, Reprompt.NO_INPUT: NO_INPUT}
 
@@ -79,5 +104,132 @@ class Prompts:
     def something_went_wrong(self) -> Activity:
         return self.say(SOMETHING_WENT_WRONG, hint=InputHint.IGNORING)
 
-    def not_yet_available(self) -> Activity:
-        return self.say(NOT_YET_AVAILABLE)
+    # ---- account and balance ---------------------------------------------
+    def account_number(self, reason: Reprompt, options: dict) -> Activity:
+        prefix = {Reprompt.NO_MATCH: ACCOUNT_NOT_FOUND, Reprompt.NO_INPUT: NO_INPUT}.get(reason, "")
+        return self.say(f"{prefix} {ACCOUNT_NUMBER}".strip(), hint=InputHint.EXPECTING)
+
+    def balance(self, amount: Decimal, due_date: date, currency: str = "USD") -> Activity:
+        return self._balance_message(amount, due_date, currency)
+
+    def nothing_to_pay(self) -> Activity:
+        return self.say(NOTHING_TO_PAY)
+
+    def pay_offer(self, reason: Reprompt, options: dict) -> Activity:
+        """The balance, then the offer to pay; a reprompt repeats the offer only.
+
+        Options: `amount` (decimal as text), `due_date` (ISO date), `currency`.
+        """
+        prefix = REPROMPT_PREFIX.get(reason)
+        if prefix:
+            return self.say(f"{prefix} {PAY_OFFER}", hint=InputHint.EXPECTING)
+        return self._balance_message(
+            Decimal(options["amount"]),
+            date.fromisoformat(options["due_date"]),
+            options.get("currency", "USD"),
+            then=PAY_OFFER,
+            hint=InputHint.EXPECTING,
+        )
+
+    # ---- card payment ----------------------------------------------------
+    def pausing_for_card(self) -> Activity:
+        return self.say(PAUSING_FOR_CARD, hint=InputHint.IGNORING)
+
+    def cannot_secure(self) -> Activity:
+        return self.say(CANNOT_SECURE, hint=InputHint.IGNORING)
+
+    def use_keypad(self) -> Activity:
+        return self.say(USE_KEYPAD, hint=InputHint.IGNORING_SPEECH)
+
+    def card_number(self, reason: Reprompt, options: dict) -> Activity:
+        return self._card_prompt(CARD_NUMBER, CARD_NUMBER_INVALID, reason)
+
+    def card_expiry(self, reason: Reprompt, options: dict) -> Activity:
+        return self._card_prompt(CARD_EXPIRY, CARD_EXPIRY_INVALID, reason)
+
+    def security_code(self, reason: Reprompt, options: dict) -> Activity:
+        return self._card_prompt(SECURITY_CODE, SECURITY_CODE_INVALID, reason)
+
+    def card_confirm(self, reason: Reprompt, options: dict) -> Activity:
+        """Options: `last_four`, the only digits of a card that may be read back."""
+        last_four = options["last_four"]
+        prefix = REPROMPT_PREFIX.get(reason, "")
+        before, after = CARD_CONFIRM.split("{last_four}")
+        return spoken(
+            self.voice,
+            f"{prefix} {before}".lstrip(),
+            say_as(last_four, "characters"),
+            after,
+            hint=InputHint.IGNORING_SPEECH,
+            text=f"{prefix} {CARD_CONFIRM.format(last_four=' '.join(last_four))}".lstrip(),
+        )
+
+    def payment_approved(self, amount: Decimal, confirmation: str, currency: str = "USD") -> Activity:
+        before, middle, after = _split(PAYMENT_APPROVED, "{amount}", "{confirmation}")
+        return spoken(
+            self.voice,
+            before,
+            _money_ssml(amount, currency),
+            middle,
+            say_as(confirmation, "characters"),
+            after,
+            hint=InputHint.ACCEPTING,
+            text=PAYMENT_APPROVED.format(amount=money_words(amount), confirmation=confirmation),
+        )
+
+    def payment_declined(self) -> Activity:
+        return self.say(PAYMENT_DECLINED)
+
+    # ---- internals ---------------------------------------------------------
+    def _card_prompt(self, prompt: str, invalid: str, reason: Reprompt) -> Activity:
+        # Card prompts take keys only: speech must not barge in or be transcribed.
+        prefix = {Reprompt.NO_MATCH: invalid, Reprompt.NO_INPUT: NO_INPUT}.get(reason, "")
+        return self.say(f"{prefix} {prompt}".strip(), hint=InputHint.IGNORING_SPEECH)
+
+    def _balance_message(
+        self, amount: Decimal, due_date: date, currency: str, then: str = "", hint: InputHint = InputHint.ACCEPTING
+    ) -> Activity:
+        before, middle, after = _split(BALANCE, "{amount}", "{due_date}")
+        text = BALANCE.format(amount=money_words(amount), due_date=date_words(due_date))
+        return spoken(
+            self.voice,
+            before,
+            _money_ssml(amount, currency),
+            middle,
+            date_words(due_date),
+            f"{after} {then}".rstrip(),
+            hint=hint,
+            text=f"{text} {then}".rstrip(),
+        )
+
+
+def money_words(amount: Decimal) -> str:
+    """An amount as the display text says it: "42 dollars and 17 cents", "1 dollar", "5 cents"."""
+    cents_total = int((amount * 100).to_integral_value(rounding=ROUND_HALF_UP))
+    sign = "minus " if cents_total < 0 else ""
+    dollars, cents = divmod(abs(cents_total), 100)
+    parts = []
+    if dollars or not cents:
+        parts.append(f"{dollars} dollar{'' if dollars == 1 else 's'}")
+    if cents:
+        parts.append(f"{cents} cent{'' if cents == 1 else 's'}")
+    return sign + " and ".join(parts)
+
+
+def date_words(day: date) -> str:
+    """A due date as it is said: "March 3rd"."""
+    suffix = "th" if 11 <= day.day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
+    return f"{day:%B} {day.day}{suffix}"
+
+
+def _money_ssml(amount: Decimal, currency: str) -> Ssml:
+    return say_as(f"{amount.quantize(Decimal('0.01'))} {currency}", "currency")
+
+
+def _split(template: str, *fields: str) -> list[str]:
+    """The literal text around each of `fields`, in order."""
+    parts, rest = [], template
+    for name in fields:
+        before, rest = rest.split(name, 1)
+        parts.append(before)
+    return parts + [rest]

@@ -55,8 +55,10 @@ class Recognition(Enum):
     """Outcomes of `recognize` that are not a value."""
 
     NO_MATCH = "no-match"  # counts as a miss
+    NO_INPUT = "no-input"  # the wait ran out with nothing usable: counts as a miss
     KEEP_WAITING = "keep-waiting"  # e.g. more digits to come; the timer restarts
     IGNORED = "ignored"  # dropped unread; the current timer keeps running
+    CANCELLED = "cancelled"  # the caller abandoned the step: ends with `InputStatus.CANCELLED`
 
 
 PromptFor = Callable[[Reprompt, dict], Activity]
@@ -78,6 +80,14 @@ class CallerInputDialog(Dialog):
         """Return the recognised value, or a `Recognition`."""
         raise NotImplementedError
 
+    async def on_silence(self, dc: DialogContext, state: dict) -> Any:
+        """The wait ran out. Return a value or a `Recognition`; by default a no-input miss.
+
+        Dialogs that assemble input over several turns override this to finish
+        what the caller has entered so far.
+        """
+        return Recognition.NO_INPUT
+
     def timeout_s(self, state: dict) -> float:
         """Silence allowed before the next no-input miss."""
         return self.policy.no_input_timeout_s
@@ -95,13 +105,17 @@ class CallerInputDialog(Dialog):
         if token is not None:
             if token != state.get(_TIMER):
                 return Dialog.end_of_turn  # a stale timer
-            return await self._miss(dc, Reprompt.NO_INPUT)
+            state.pop(_TIMER)
+            return await self._act_on(dc, await self.on_silence(dc, state))
         activity = dc.context.activity
         if activity.type != ActivityTypes.message:
             return Dialog.end_of_turn
         if not (activity.text or "").strip():
             return Dialog.end_of_turn  # the channel sends empty messages; they mean nothing
-        recognized = await self.recognize(dc, activity, state)
+        return await self._act_on(dc, await self.recognize(dc, activity, state))
+
+    async def _act_on(self, dc: DialogContext, recognized: Any) -> DialogTurnResult:
+        state = dc.active_dialog.state
         if recognized is Recognition.IGNORED:
             return Dialog.end_of_turn
         if recognized is Recognition.KEEP_WAITING:
@@ -109,6 +123,10 @@ class CallerInputDialog(Dialog):
             return Dialog.end_of_turn
         if recognized is Recognition.NO_MATCH:
             return await self._miss(dc, Reprompt.NO_MATCH)
+        if recognized is Recognition.NO_INPUT:
+            return await self._miss(dc, Reprompt.NO_INPUT)
+        if recognized is Recognition.CANCELLED:
+            return await dc.end_dialog(InputResult(InputStatus.CANCELLED))
         return await dc.end_dialog(InputResult(InputStatus.RECOGNIZED, recognized))
 
     async def reprompt_dialog(self, context: TurnContext, instance: DialogInstance) -> None:

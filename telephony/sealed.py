@@ -48,8 +48,9 @@ class Sealer:
         return cls(AESGCM.generate_key(bit_length=KEY_BYTES * 8))
 
     @classmethod
-    def from_config(cls, key: str, setting: str = "CARD_DATA_KEY") -> "Sealer":
-        """A sealer from the base64 key in `setting`, or a per-process one when it is empty.
+    def from_config(cls, key: str, *, setting: str) -> "Sealer":
+        """A sealer from the base64 key read from the setting named `setting`, or a
+        per-process one when it is empty.
 
         A per-process key works for a single instance only (and not across
         restarts), so it is announced with a warning. A malformed key raises

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 TIMER_EVENT = "telephony/timer"
 
 Turn = Callable[[TurnContext], Awaitable[None]]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass
@@ -36,10 +37,12 @@ class _Pending:
 class CallTimers:
     """At most one pending timer per call; arming a new one replaces it."""
 
-    def __init__(self, adapter: BotAdapter, run_turn: Turn, bot_app_id: str = ""):
+    def __init__(self, adapter: BotAdapter, run_turn: Turn, bot_app_id: str = "", sleep: Sleep = asyncio.sleep):
+        """`sleep` waits out a delay; tests pass a fake clock's so no test waits for real."""
         self._adapter = adapter
         self._run_turn = run_turn
         self._bot_app_id = bot_app_id
+        self._sleep = sleep
         self._pending: dict[str, _Pending] = {}
 
     def arm(self, context: TurnContext, delay_s: float) -> str:
@@ -79,7 +82,7 @@ class CallTimers:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _wait_and_fire(self, reference: ConversationReference, token: str, delay_s: float) -> None:
-        await asyncio.sleep(delay_s)
+        await self._sleep(delay_s)
         pending = self._pending.get(reference.conversation.id)
         if pending is None or pending.token != token:
             return

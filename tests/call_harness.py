@@ -8,6 +8,7 @@ collected so tests can assert on exactly what the channel would receive.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 from botbuilder.core import MemoryStorage
@@ -16,6 +17,7 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, Conversat
 
 from app import create_bot
 from config import DefaultConfig
+from telephony.timers import TIMER_EVENT
 from telephony.wire import (
     COMMAND_ACTIVITY,
     COMMAND_RESULT_ACTIVITY,
@@ -50,6 +52,22 @@ class Call:
         self.bot, self.timers = create_bot(self.config, self.adapter, self.storage)
         self.adapter.logic = self.bot.on_turn
         self.sent: list[Activity] = []  # everything the bot ever sent, in order
+        self.timer_tokens: list[str] = []  # every timer the bot armed, oldest first
+        arm = self.timers.arm
+
+        def arm_and_note(context, delay_s):
+            token = arm(context, delay_s)
+            self.timer_tokens.append(token)
+            return token
+
+        self.timers.arm = arm_and_note
+
+    def next_call(self, conversation_id: str) -> "Call":
+        """Another call to the same bot (same timers, storage and adapter)."""
+        other = copy.copy(self)
+        other.conversation_id = conversation_id
+        other.sent = []
+        return other
 
     # ---- the caller and the channel ------------------------------------------
     async def connect(self) -> list[Activity]:
@@ -90,6 +108,10 @@ class Call:
     async def hang_up(self) -> list[Activity]:
         return await self._receive(Activity(type=ActivityTypes.end_of_conversation))
 
+    async def late_timer(self, token: str) -> list[Activity]:
+        """A timer event carrying `token` arrives now, as one that fired late would."""
+        return await self._receive(Activity(type=ActivityTypes.event, name=TIMER_EVENT, value={"token": token}))
+
     async def silence(self) -> list[Activity]:
         """The caller says nothing until the pending timer runs out."""
         before = len(self.adapter.activity_buffer)
@@ -112,6 +134,7 @@ class Call:
         return [a.text for a in self.sent if a.type == ActivityTypes.message]
 
     async def _receive(self, activity: Activity) -> list[Activity]:
+        activity.conversation = activity.conversation or ConversationAccount(id=self.conversation_id)
         before = len(self.adapter.activity_buffer)
         await self.adapter.receive_activity(activity)
         return self._collect(before)

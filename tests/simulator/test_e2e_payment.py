@@ -2,26 +2,31 @@
 
 The heart of the recording rules: no card digit may fall inside a recorded
 span, and the recording is resumed (and the outcome recorded) after payment.
-Words are matched by the call flow's wording until the prompts module names
-them; these tests run once `dialogs.balance` and `dialogs.payment` exist.
+Prompts are matched by the prompts module's constants.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import pytest
 
 from simulator import Call, CallStatus, ChannelSimulator, FaultPlan, RecordingCommand, RecordingState
 
-pytest.importorskip("dialogs.balance", reason="the balance step is not built yet")
-pytest.importorskip("dialogs.payment", reason="the payment step is not built yet")
-
-from dialogs import prompts as P  # noqa: E402
+from dialogs import prompts as P
 
 ACCOUNT = "123456"
 CARD = "4111111111111111"
 DECLINED_CARD = "4000000000000002"
 EXPIRY = "1299"
 CODE = "123"
+BALANCE = P.money_words(Decimal("42.17"))
+APPROVED = P.PAYMENT_APPROVED.split("{confirmation}")[0].format(amount=BALANCE)
+CARD_PROMPTS = (P.CARD_NUMBER, P.CARD_EXPIRY, P.SECURITY_CODE)
+
+
+def card_ending(card: str) -> str:
+    return P.CARD_CONFIRM.format(last_four=" ".join(card[-4:]))
 
 
 async def at_menu(channel: ChannelSimulator, faults: FaultPlan | None = None) -> Call:
@@ -33,18 +38,18 @@ async def at_menu(channel: ChannelSimulator, faults: FaultPlan | None = None) ->
 async def pay_by_card(call: Call, card: str = CARD) -> list:
     """From the main menu to the charge; returns the timeline entries of every card key."""
     await call.press("1")
-    await call.wait_for_prompt("account number")
+    await call.wait_for_prompt(P.ACCOUNT_NUMBER)
     await call.press(ACCOUNT)
-    await call.wait_for_prompt("to pay it now by card, press 1")
+    await call.wait_for_prompt(P.PAY_OFFER)
     await call.press("1")
-    await call.wait_for_prompt("pausing the recording")
-    await call.wait_for_prompt("card number")
+    await call.wait_for_prompt(P.PAUSING_FOR_CARD)
+    await call.wait_for_prompt(P.CARD_NUMBER)
     keys = await call.press(card + "#")
-    await call.wait_for_prompt("expiry")
+    await call.wait_for_prompt(P.CARD_EXPIRY)
     keys += await call.press(EXPIRY)
-    await call.wait_for_prompt("security code")
+    await call.wait_for_prompt(P.SECURITY_CODE)
     keys += await call.press(CODE + "#")
-    await call.wait_for_prompt("card ending in")
+    await call.wait_for_prompt(card_ending(card))
     keys += await call.press("1")
     return keys
 
@@ -52,9 +57,9 @@ async def pay_by_card(call: Call, card: str = CARD) -> list:
 async def test_balance_is_read_out(channel):
     call = await at_menu(channel)
     await call.press("2")
-    await call.wait_for_prompt("account number")
+    await call.wait_for_prompt(P.ACCOUNT_NUMBER)
     await call.press(ACCOUNT)
-    await call.wait_for_prompt("42 dollars and 17 cents")
+    await call.wait_for_prompt(BALANCE)
     await call.wait_for_prompt(P.ANYTHING_ELSE)
     await call.hang_up()
     assert call.violations == []
@@ -63,7 +68,7 @@ async def test_balance_is_read_out(channel):
 async def test_no_card_digit_is_recorded_and_recording_resumes_after_payment(channel):
     call = await at_menu(channel)
     card_keys = await pay_by_card(call)
-    outcome = await call.wait_for_prompt("approved")
+    outcome = await call.wait_for_prompt(APPROVED)
     assert not call.recording.any_recorded(card_keys)
     assert outcome.recorded  # resumed before the outcome was said
     assert call.recording.state is RecordingState.RECORDING
@@ -77,19 +82,19 @@ async def test_no_card_digit_is_recorded_and_recording_resumes_after_payment(cha
 async def test_no_card_prompt_is_sent_before_the_pause_succeeds(channel):
     call = await at_menu(channel)
     await call.press("1")
-    await call.wait_for_prompt("account number")
+    await call.wait_for_prompt(P.ACCOUNT_NUMBER)
     await call.press(ACCOUNT)
-    await call.wait_for_prompt("to pay it now by card, press 1")
+    await call.wait_for_prompt(P.PAY_OFFER)
     await call.press("1")
-    await call.wait_for_prompt("card number")
-    card_prompts = [p for p in call.prompts if "card" in p.text.lower() and "enter" in p.text.lower()]
+    await call.wait_for_prompt(P.CARD_NUMBER)
+    card_prompts = [p for p in call.prompts if p.text in CARD_PROMPTS]
     assert card_prompts and not any(p.recorded for p in card_prompts)
 
 
 async def test_a_declined_card_is_said_on_the_recording(channel):
     call = await at_menu(channel)
     card_keys = await pay_by_card(call, DECLINED_CARD)
-    outcome = await call.wait_for_prompt("declined")
+    outcome = await call.wait_for_prompt(P.PAYMENT_DECLINED)
     assert outcome.recorded and not call.recording.any_recorded(card_keys)
     await call.hang_up()
 
@@ -97,36 +102,36 @@ async def test_a_declined_card_is_said_on_the_recording(channel):
 async def test_a_failed_pause_takes_no_card_details_and_transfers(channel):
     call = await at_menu(channel, FaultPlan().fail_next(RecordingCommand.PAUSE))
     await call.press("1")
-    await call.wait_for_prompt("account number")
+    await call.wait_for_prompt(P.ACCOUNT_NUMBER)
     await call.press(ACCOUNT)
-    await call.wait_for_prompt("to pay it now by card, press 1")
+    await call.wait_for_prompt(P.PAY_OFFER)
     await call.press("1")
-    await call.wait_for_prompt("won't take card details")
+    await call.wait_for_prompt(P.CANNOT_SECURE)
     assert await call.wait_for_end() is CallStatus.TRANSFERRED
-    assert not any("card number" in text.lower() and "enter" in text.lower() for text in call.said)
+    assert not any(text in CARD_PROMPTS for text in call.said)
 
 
 async def test_speech_during_card_entry_is_refused(channel):
     call = await at_menu(channel)
     await call.press("1")
-    await call.wait_for_prompt("account number")
+    await call.wait_for_prompt(P.ACCOUNT_NUMBER)
     await call.press(ACCOUNT)
-    await call.wait_for_prompt("to pay it now by card, press 1")
+    await call.wait_for_prompt(P.PAY_OFFER)
     await call.press("1")
-    await call.wait_for_prompt("card number")
+    await call.wait_for_prompt(P.CARD_NUMBER)
     await call.say("four one one one")
-    await call.wait_for_prompt("use your keypad")
+    await call.wait_for_prompt(P.USE_KEYPAD)
     await call.hang_up()
 
 
 async def test_star_during_card_entry_resumes_recording_and_returns_to_the_menu(channel):
     call = await at_menu(channel)
     await call.press("1")
-    await call.wait_for_prompt("account number")
+    await call.wait_for_prompt(P.ACCOUNT_NUMBER)
     await call.press(ACCOUNT)
-    await call.wait_for_prompt("to pay it now by card, press 1")
+    await call.wait_for_prompt(P.PAY_OFFER)
     await call.press("1")
-    await call.wait_for_prompt("card number")
+    await call.wait_for_prompt(P.CARD_NUMBER)
     await call.press("*")
     await call.wait_for_recording(RecordingState.RECORDING)
     await call.wait_for_prompt(P.MENU)

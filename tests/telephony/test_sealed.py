@@ -19,7 +19,7 @@ def key_text(raw: bytes | None = None) -> str:
 
 @given(st.text(max_size=200), st.text(min_size=1, max_size=50))
 def test_opens_what_it_sealed(plaintext: str, context: str) -> None:
-    sealer = Sealer.from_config(key_text(b"k" * 32))
+    sealer = Sealer.from_config(key_text(b"k" * 32), setting="CARD_DATA_KEY")
     assert sealer.open(sealer.seal(plaintext, context), context) == plaintext
 
 
@@ -34,8 +34,8 @@ def test_sealed_text_hides_the_value_and_differs_each_time() -> None:
 
 def test_another_instance_with_the_same_key_opens_it() -> None:
     key = key_text()
-    token = Sealer.from_config(key).seal("1227", "call-1")
-    assert Sealer.from_config(key).open(token, "call-1") == "1227"
+    token = Sealer.from_config(key, setting="CARD_DATA_KEY").seal("1227", "call-1")
+    assert Sealer.from_config(key, setting="CARD_DATA_KEY").open(token, "call-1") == "1227"
 
 
 def test_a_value_from_one_call_cannot_be_opened_in_another() -> None:
@@ -71,14 +71,15 @@ def test_an_empty_context_is_refused() -> None:
 
 def test_repr_never_shows_the_key() -> None:
     raw = os.urandom(32)
-    sealer = Sealer.from_config(key_text(raw))
+    sealer = Sealer.from_config(key_text(raw), setting="CARD_DATA_KEY")
     assert repr(sealer) == "Sealer(key=<hidden>)"
     assert key_text(raw) not in repr(sealer) and raw.hex() not in repr(sealer)
 
 
 def test_unset_key_generates_one_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="telephony.sealed"):
-        first, second = Sealer.from_config(""), Sealer.from_config("  ")
+        first = Sealer.from_config("", setting="CARD_DATA_KEY")
+        second = Sealer.from_config("  ", setting="CARD_DATA_KEY")
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 2
     assert warnings[0].getMessage().startswith("CARD_DATA_KEY is not set; ")
@@ -89,7 +90,7 @@ def test_unset_key_generates_one_with_a_warning(caplog: pytest.LogCaptureFixture
 def test_a_configured_key_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
     key = key_text()
     with caplog.at_level(logging.DEBUG):
-        Sealer.from_config(key)
+        Sealer.from_config(key, setting="CARD_DATA_KEY")
     assert caplog.records == []
 
 
@@ -100,7 +101,7 @@ def test_a_configured_key_logs_nothing(caplog: pytest.LogCaptureFixture) -> None
 )
 def test_malformed_key_names_the_setting_and_hides_the_value(bad: str) -> None:
     with pytest.raises(ValueError) as raised:
-        Sealer.from_config(bad)
+        Sealer.from_config(bad, setting="CARD_DATA_KEY")
     message = str(raised.value)
     assert message.startswith("CARD_DATA_KEY is invalid")
     assert bad not in message
