@@ -13,7 +13,6 @@ import sys
 from aiohttp import web
 from aiohttp.web import Request, Response, WebSocketResponse
 from botbuilder.core import BotAdapter, Storage, TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter
 
 from bots import CallBot
 from bots.turn_errors import turn_error_handler
@@ -24,6 +23,7 @@ from dialogs.dependencies import CallDependencies
 from dialogs.main_menu import MenuChoiceValue
 from dialogs.payment import PAYMENT_DIALOG, PaymentDialog
 from dialogs.prompts import Prompts
+from hosting.adapter import StreamingCloudAdapter
 from hosting.auth import create_authentication
 from hosting.guarded_auth import GuardedAuthentication
 from hosting.state import ConversationState
@@ -41,7 +41,7 @@ from telephony.timers import CallTimers
 
 log = logging.getLogger(__name__)
 
-ADAPTER = web.AppKey("adapter", CloudAdapter)
+ADAPTER = web.AppKey("adapter", StreamingCloudAdapter)
 BOT = web.AppKey("bot", CallBot)
 TIMERS = web.AppKey("timers", CallTimers)
 CONFIG = web.AppKey("config", DefaultConfig)
@@ -82,7 +82,7 @@ def create_bot(config: DefaultConfig, adapter: BotAdapter, storage: Storage) -> 
 def create_app(config: DefaultConfig) -> web.Application:
     fix_streaming_response_ids()
     authentication = GuardedAuthentication(create_authentication(config), local_mode=config.local_mode)
-    adapter = CloudAdapter(authentication)
+    adapter = StreamingCloudAdapter(authentication)
     storage = create_storage(config)
     bot, timers = create_bot(config, adapter, storage)
 

@@ -29,7 +29,7 @@ from . import activities
 from .activities import Activity, CallAddress
 from .conformance import command_problems, is_e164, prompt_problems
 from .faults import FaultKind, FaultPlan, TransferFault
-from .lines import Line
+from .lines import HttpLine, Line
 from .metadata import AcsResource
 from .recording import CallRecording, EndReason
 from .rules import RecordingState, Refusal
@@ -126,6 +126,11 @@ class Call:
         self._on_change: list[Callable[[], None]] = []
 
     # --- what the caller does -------------------------------------------------
+
+    @property
+    def streaming(self) -> bool:
+        """True when the call is connected over a WebSocket (not plain HTTP)."""
+        return self._line is not None and not isinstance(self._line, HttpLine)
 
     async def dial(self, line: Line) -> None:
         """Connect the call over `line`: the bot gets a `conversationUpdate` with the caller."""

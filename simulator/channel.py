@@ -5,9 +5,10 @@
         await call.wait_for_prompt("press 1")
         await call.press("2")
 
-It serves the bot's `serviceUrl` on a local port for the whole session, even
-over the WebSocket transport: a bot's proactive turns (timers) always reply
-over HTTP.
+It serves the bot's `serviceUrl` on a local port for the whole session. Over
+the WebSocket transport a call's activities must come back over its socket,
+proactive turns included; one that arrives over HTTP is recorded as a
+violation on the call.
 """
 
 from __future__ import annotations

@@ -34,8 +34,13 @@ class BotConnector:
     def register(self, call: "Call") -> None:
         self._calls[call.address.conversation_id] = call
 
-    async def handle(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
-        """One request from the bot: returns the status and JSON body to answer."""
+    async def handle(self, method: str, path: str, body: bytes, *, over_http: bool = False) -> tuple[int, dict[str, Any]]:
+        """One request from the bot: returns the status and JSON body to answer.
+
+        `over_http` marks requests that came to the HTTP `serviceUrl` rather than
+        over a call's WebSocket: the real channel's streaming calls cannot be
+        reached that way, so the call records it as a violation.
+        """
         match = _ACTIVITIES.match(path.split("?", 1)[0])
         if not match:
             return _error(404, "NotFound", f"no such resource: {path}")
@@ -50,6 +55,8 @@ class BotConnector:
         call = self._calls.get(unquote(match["conversation"]))
         if call is None:
             return _error(404, "ConversationNotFound", "no call with that conversation id")
+        if over_http and call.streaming:
+            call.violations.append(f"the bot sent a {activity['type']} over HTTP to a call connected over a WebSocket")
         activity_id = await call.receive_from_bot(activity)
         return 200, {"id": activity_id}
 
@@ -57,7 +64,7 @@ class BotConnector:
         """An aiohttp app serving this connector at any path under the serviceUrl."""
 
         async def serve(request: web.Request) -> web.Response:
-            status, payload = await self.handle(request.method, request.path, await request.read())
+            status, payload = await self.handle(request.method, request.path, await request.read(), over_http=True)
             return web.json_response(payload, status=status)
 
         app = web.Application()
