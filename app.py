@@ -17,11 +17,11 @@ from botbuilder.core import BotAdapter, Storage, TurnContext
 from bots import CallBot
 from bots.turn_errors import turn_error_handler
 from config import ConfigError, DefaultConfig
-from dialogs.balance import BALANCE_DIALOG, BalanceDialog
+from dialogs.balance import BalanceDialog
 from dialogs.call import CallDialog
 from dialogs.dependencies import CallDependencies
 from dialogs.main_menu import MenuChoiceValue
-from dialogs.payment import PAYMENT_DIALOG, PaymentDialog
+from dialogs.payment import PaymentDialog
 from dialogs.prompts import Prompts
 from hosting.adapter import StreamingCloudAdapter
 from hosting.auth import create_authentication
@@ -69,10 +69,10 @@ def create_bot(config: DefaultConfig, adapter: BotAdapter, storage: Storage) -> 
         sealer=Sealer.from_config(config.CARD_DATA_KEY, setting="CARD_DATA_KEY"),
     )
     tasks = {
-        MenuChoiceValue.PAYMENT: PAYMENT_DIALOG,
-        MenuChoiceValue.BALANCE: BALANCE_DIALOG,
+        MenuChoiceValue.PAYMENT: PaymentDialog(deps),
+        MenuChoiceValue.BALANCE: BalanceDialog(deps),
     }
-    call_dialog = CallDialog(deps, tasks, extra_dialogs=[PaymentDialog(deps), BalanceDialog(deps)])
+    call_dialog = CallDialog(deps, tasks)
     bot = CallBot(conversation_state, call_dialog, deps)
     adapter.use(SerialTurnsMiddleware())
     adapter.on_turn_error = turn_error_handler(conversation_state, deps)

@@ -27,7 +27,7 @@ from telephony.wire import TELEPHONY_CHANNEL
 
 from .dependencies import CallDependencies
 from .goodbye import GoodbyeDialog
-from .main_menu import AGENT_WORDS, GOODBYE_WORDS, MAIN_MENU_DIALOG, MainMenuDialog, MenuChoiceValue
+from .main_menu import AGENT_WORDS, GOODBYE_WORDS, MAIN_MENU_DIALOG, MainMenuDialog, MenuChoiceValue, TaskDialogs
 from .outcomes import StepOutcome
 from .transfer import TransferDialog
 
@@ -42,7 +42,7 @@ OPT_OUT_WORDS = ("stop recording", "do not record", "dont record")
 class CallDialog(ComponentDialog):
     """Options: `{"menu": True}` skips the welcome and opens at the menu again."""
 
-    def __init__(self, deps: CallDependencies, task_dialogs: dict[MenuChoiceValue, str], extra_dialogs=()):
+    def __init__(self, deps: CallDependencies, task_dialogs: TaskDialogs, extra_dialogs=()):
         super().__init__(CALL_DIALOG)
         self.deps = deps
         self.add_dialog(

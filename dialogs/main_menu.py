@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Mapping
 
-from botbuilder.dialogs import ComponentDialog, WaterfallDialog, WaterfallStepContext
+from botbuilder.dialogs import ComponentDialog, Dialog, WaterfallDialog, WaterfallStepContext
 from botbuilder.dialogs import DialogTurnResult
 
 from telephony.caller_input import InputResult, InputStatus, KeypadMenu, MenuChoice
@@ -39,21 +40,31 @@ CHOICES = (
 )
 
 
+#: The step each menu choice runs: a dialog, or the id of one the call already holds.
+TaskDialogs = Mapping[MenuChoiceValue, "str | Dialog"]
+
+
 class MainMenuDialog(ComponentDialog):
     """Offers the menu, runs the chosen task, and offers the menu again.
 
     Options: `{"again": True}` opens with "Is there anything else?";
     `{"choice": "agent"}` skips the menu and acts on that choice at once (used
     when the caller says a global word in the middle of another task).
+
+    Task dialogs given as dialogs are held by the menu itself: botbuilder's
+    `ComponentDialog.reprompt_dialog` looks only in the component's own set,
+    so a task found in an outer set could not be reprompted (after "stop
+    recording", say).
     """
 
-    def __init__(self, deps: CallDependencies, task_dialogs: dict[MenuChoiceValue, str]):
+    def __init__(self, deps: CallDependencies, task_dialogs: TaskDialogs):
         super().__init__(MAIN_MENU_DIALOG)
-        self.task_dialogs = {
-            MenuChoiceValue.AGENT: TRANSFER_DIALOG,
-            MenuChoiceValue.GOODBYE: GOODBYE_DIALOG,
-            **task_dialogs,
-        }
+        self.task_dialogs = {MenuChoiceValue.AGENT: TRANSFER_DIALOG, MenuChoiceValue.GOODBYE: GOODBYE_DIALOG}
+        for choice, task in task_dialogs.items():
+            if isinstance(task, Dialog):
+                self.add_dialog(task)
+                task = task.id
+            self.task_dialogs[choice] = task
         self.add_dialog(KeypadMenu(_MENU_PROMPT, deps.timers, deps.input_policy, deps.prompts.menu, CHOICES))
         self.add_dialog(WaterfallDialog(_LOOP, [self._offer, self._run_task, self._loop]))
         self.initial_dialog_id = _LOOP

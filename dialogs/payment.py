@@ -34,7 +34,7 @@ from services.cards import (
     security_code_valid,
 )
 from services.payments import CardDetails, PaymentOutcome
-from telephony.caller_input import InputResult, InputStatus, KeypadMenu, MenuChoice
+from telephony.caller_input import InputResult, InputStatus, KeypadMenu, MenuChoice, PromptFor
 from telephony.digits_prompt import DigitsPrompt, Validator
 from telephony.recording import Goal
 from telephony.recording_step import RecordingStepDialog, RecordingStepOptions, RecordingStepResult
@@ -120,7 +120,9 @@ class PaymentDialog(ComponentDialog):
         self.add_dialog(WaterfallDialog(_HANDOFF, [self._transfer, self._after_transfer]))
         self.initial_dialog_id = _PAY
 
-    def _card_prompt(self, dialog_id: str, prompt_for, validator: Validator | None = None, **rules) -> DigitsPrompt:
+    def _card_prompt(
+        self, dialog_id: str, prompt_for: PromptFor, validator: Validator | None = None, **rules
+    ) -> DigitsPrompt:
         prompt = DigitsPrompt(
             dialog_id,
             self.deps.timers,

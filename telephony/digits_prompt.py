@@ -16,7 +16,8 @@ from __future__ import annotations
 import inspect
 from typing import Any, Awaitable, Callable
 
-from botbuilder.dialogs import DialogContext
+from botbuilder.core import TurnContext
+from botbuilder.dialogs import DialogContext, DialogInstance
 from botbuilder.schema import Activity
 
 from .caller_input import CallerInputDialog, InputPolicy, PromptFor, Recognition
@@ -31,7 +32,7 @@ _HELD = "held"
 _STRAY_TERMINATOR = "#"
 
 #: Says whether a complete entry is acceptable (e.g. a checksum, a lookup). May be async.
-Validator = Callable[[str], "bool | Awaitable[bool]"]
+Validator = Callable[[str], bool | Awaitable[bool]]
 
 
 class DigitsPrompt(CallerInputDialog):
@@ -89,6 +90,12 @@ class DigitsPrompt(CallerInputDialog):
         entry = buffer.timeout()
         self._save(dc, state, buffer)
         return await self._judge(entry)
+
+    async def reprompt_dialog(self, context: TurnContext, instance: DialogInstance) -> None:
+        """Asking again starts the entry over: the caller hears the whole prompt."""
+        instance.state.pop(_ENTRY, None)
+        instance.state.pop(_HELD, None)
+        await super().reprompt_dialog(context, instance)
 
     def timeout_s(self, state: dict) -> float:
         return self.spec.inter_digit_timeout_s if state.get(_HELD) else self.spec.first_digit_timeout_s

@@ -109,6 +109,13 @@ async def test_global_words_still_work_while_entering_the_account():
     assert kinds(await call.say("agent")) == [prompts.TRANSFER_HOLD, "pause"]
 
 
+async def test_star_while_entering_the_account_stops_recording_and_asks_again():
+    call = await asked_for_account()
+    await call.press("12")
+    assert kinds(await call.press("*")) == ["stop", prompts.RECORDING_STOPPED, prompts.ACCOUNT_NUMBER]
+    assert kinds(await call.press("123456")) == [BALANCE, AGAIN]
+
+
 async def test_a_late_timer_after_the_caller_answered_does_nothing():
     call = await asked_for_account()
     prompt_wait = call.timer_tokens[-1]
