@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from botbuilder.dialogs import (
     ComponentDialog,
-    Dialog,
     DialogContext,
     DialogTurnResult,
     DialogTurnStatus,

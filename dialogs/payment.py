@@ -259,9 +259,7 @@ class PaymentDialog(ComponentDialog):
         return await step.begin_dialog(TRANSFER_DIALOG)
 
     async def _after_transfer(self, step: WaterfallStepContext) -> DialogTurnResult:
-        if step.result is StepOutcome.DONE:
-            # The caller is still with us: record again if payment paused it.
-            await self.deps.recorder.request(step.context, Goal.RECORDING)
+        # A failed transfer resumed the recording itself.
         return await step.end_dialog(step.result)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
 from telephony.call_control import hang_up_activity, parse_handoff_status, transfer_activity
-from telephony.recording import Goal
+from telephony.recording import Goal, RecordingState
 from telephony.timers import timer_token
 from telephony.wire import TELEPHONY_CHANNEL
 
@@ -14,6 +14,10 @@ from .outcomes import StepOutcome
 
 TRANSFER_DIALOG = "transfer"
 
+LIVE = frozenset(
+    {RecordingState.RECORDING, RecordingState.PAUSING, RecordingState.PAUSED, RecordingState.RESUMING}
+)
+
 _HOLDING = "holding"
 _TRANSFERRING = "transferring"
 
@@ -21,8 +25,8 @@ _TRANSFERRING = "transferring"
 class TransferDialog(Dialog):
     """Hold prompt, pause recording, wait so the prompt is heard, then hand off.
 
-    A transfer that fails leaves the caller with the bot: recording resumes if
-    this dialog paused it, and the caller hears that no agent is available.
+    A transfer that fails leaves the caller with the bot: a recording that was
+    live or paused resumes, and the caller hears that no agent is available.
     """
 
     allows_interruptions = False
@@ -38,7 +42,11 @@ class TransferDialog(Dialog):
             await context.send_activity(hang_up_activity())
             return await dc.end_dialog(StepOutcome.CALL_ENDED)
         state = dc.active_dialog.state
-        state["paused_by_bot"] = await self.deps.recorder.request(context, Goal.PAUSED) is not None
+        # Only the bot pauses a recording, so one that is live or paused now is
+        # the bot's to resume if the caller stays (after a payment, say).
+        recording = await self.deps.recorder.get(context)
+        state["resume_on_failure"] = recording.state in LIVE
+        await self.deps.recorder.request(context, Goal.PAUSED)
         state["phase"] = _HOLDING
         state["timer"] = self.deps.timers.arm(context, self.deps.config.TRANSFER_DELAY_S)
         return Dialog.end_of_turn
@@ -54,7 +62,7 @@ class TransferDialog(Dialog):
             return Dialog.end_of_turn
         status = parse_handoff_status(context.activity)
         if status is not None and status.failed and state["phase"] == _TRANSFERRING:
-            if state["paused_by_bot"]:
+            if state["resume_on_failure"]:
                 await self.deps.recorder.request(context, Goal.RECORDING)
             await context.send_activity(self.deps.prompts.no_agent())
             return await dc.end_dialog(StepOutcome.DONE)

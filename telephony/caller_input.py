@@ -67,7 +67,7 @@ PromptFor = Callable[[Reprompt, dict], Activity]
 class CallerInputDialog(Dialog):
     """Base for anything that waits for the caller. Subclasses implement `recognize`."""
 
-    #: False for dialogs that must not be interrupted by global words (card entry).
+    #: False for dialogs that global words must not interrupt (sensitive entry).
     allows_interruptions = True
 
     def __init__(self, dialog_id: str, timers: CallTimers, policy: InputPolicy, prompt_for: PromptFor):

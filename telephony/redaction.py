@@ -2,8 +2,10 @@
 
 Whatever a caller keys in may end up in a log line by accident: an exception
 whose message quotes its input, a debug line with an activity's text. This
-module masks every run of six or more digits (spaces or dashes between them
-allowed, as in "4111 1111-1111 1111") before any handler writes the record.
+module masks every run of six or more digits, and every run of twelve or more
+with spaces or dashes between them (a card number as people write it, "4111
+1111-1111 1111"), before any handler writes the record. Shorter spaced runs are
+left alone so that log lines such as an access log's "200 175" stay readable.
 
 Two layers, both set up by `install_redaction`:
 
@@ -27,7 +29,7 @@ import logging
 import re
 from typing import Any, Callable
 
-_DIGIT_RUN = re.compile(r"\d(?:[ \-]?\d){5,}")
+_DIGIT_RUN = re.compile(r"\d(?:[ \-]?\d){11,}|\d{6,}")
 # ISO dates ("2027-03-03") have eight digits but are never secrets.
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _REDACTION_FAILED = "[log message withheld: redaction failed]"
@@ -38,7 +40,7 @@ _STANDARD_ATTRIBUTES = frozenset(
 
 
 def mask_digit_runs(text: str) -> str:
-    """`text` with each run of 6+ digits replaced by "[redacted N digits]"."""
+    """`text` with each long digit run replaced by "[redacted N digits]"."""
     return _DIGIT_RUN.sub(_mask, text)
 
 

@@ -85,3 +85,16 @@ def test_python_app_py_stops_with_a_message_naming_the_bad_variable():
     assert finished.returncode != 0
     assert "AGENT_PHONE_NUMBER" in finished.stderr
     assert "Traceback" not in finished.stderr
+
+
+def test_start_up_installs_the_log_redaction():
+    script = (
+        "import logging, app; app.load_config();"
+        "logging.getLogger('anything').warning('caller typed %s', '4111 1111 1111 1111')"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=60
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert "caller typed [redacted 16 digits]" in finished.stderr
+    assert "4111" not in finished.stderr

@@ -3,7 +3,7 @@
 import pytest
 
 from dialogs import prompts
-from telephony.wire import InputHint, RecordingCommand
+from telephony.wire import InputHint
 
 from ..call_harness import Call, call_at_menu, kinds
 

@@ -45,11 +45,13 @@ def stream() -> Iterator[io.StringIO]:
         ("press 1, then 12345", "press 1, then 12345"),
         ("expiry 12/27, code 123, balance 42.17", "expiry 12/27, code 123, balance 42.17"),
         ("due 2027-03-03", "due 2027-03-03"),
-        ("1 2 3 4 5 6", "[redacted 6 digits]"),
+        ("1 2 3 4 5 6 7 8 9 0 1 2", "[redacted 12 digits]"),
+        ("1 2 3 4 5 6", "1 2 3 4 5 6"),
+        ('"POST /api/messages HTTP/1.1" 201 175', '"POST /api/messages HTTP/1.1" 201 175'),
         ("123  456, 789", "123  456, 789"),
     ],
 )
-def test_masks_runs_of_six_or_more_digits(text: str, masked: str) -> None:
+def test_masks_long_runs_and_card_numbers_written_in_groups(text: str, masked: str) -> None:
     assert mask_digit_runs(text) == masked
 
 
