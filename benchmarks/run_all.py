@@ -16,17 +16,13 @@ import asyncio
 import json
 import os
 import platform
-import signal
-import socket
-import subprocess
 import sys
+import tempfile
 import time
 import uuid
-import tempfile
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import AsyncIterator, Optional
 
 from azure.storage.blob.aio import BlobServiceClient
 
@@ -42,8 +38,9 @@ from benchmarks.loadgen import (
     read_rss_kb,
     run_calls,
 )
+from devtools.azurite import azurite_blob_service
+from devtools.processes import serve
 from hosting.blob_storage import blob_name
-from tests.azurite import ACCOUNT, ACCOUNT_KEY, AZURITE
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "benchmarks" / "results"
@@ -78,59 +75,19 @@ class TargetResult:
     idle_calls: int = 0
     idle_rss_growth_mb: float = 0.0
     idle_rss_per_call_kb: float = 0.0
-    state_bytes_per_call: Optional[int] = None
-    state_measured_after: Optional[str] = None
-    error: Optional[str] = None
+    state_bytes_per_call: int | None = None
+    state_measured_after: str | None = None
+    error: str | None = None
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@asynccontextmanager
-async def running(target: Target, port: int, extra_env: dict[str, str]) -> AsyncIterator[subprocess.Popen]:
-    """Start the target's process and wait until it accepts connections."""
-    env = {**os.environ, **target.env, **extra_env, "PORT": str(port)}
-    command = [arg.replace("{port}", str(port)) for arg in target.command]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        await _wait_for_port(port, process)
-        yield process
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-async def _wait_for_port(port: int, process: subprocess.Popen, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-            raise RuntimeError(f"exited with {process.returncode}: {stderr[-2000:]}")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            await writer.wait_closed()
-            return
-        except OSError:
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"did not listen on port {port} within {timeout_s} s")
-
-
-async def measure(target: Target, args: argparse.Namespace, extra_env: dict[str, str]) -> TargetResult:
-    port = free_port()
-    bot_url = f"http://127.0.0.1:{port}/api/messages"
+async def measure(target: Target, args: argparse.Namespace, extra_env: dict[str, str], log: Path) -> TargetResult:
+    """Start the target (its output goes to `log`), load it, and stop it."""
     service = ServiceUrl()
     await service.start()
     http = await new_http_session(limit=max(args.calls, 50))
     try:
-        async with running(target, port, extra_env) as process:
+        async with serve(target.command, {**target.env, **extra_env}, log=log) as server:
+            bot_url, process = server.messages_url, server.process
             await run_calls(bot_url, target.script, calls=10, turns_per_call=5, service=service, http=http)
             await asyncio.sleep(0.5)
             idle_before_kb = read_rss_kb(process.pid)["VmRSS"]
@@ -245,14 +202,16 @@ async def main(args: argparse.Namespace) -> int:
         targets = [t for t in targets if any(word in t.name for word in args.only)]
     results: list[TargetResult] = []
     async with AsyncExitStack() as stack:
+        workspace = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         blob_env: dict[str, str] = {}
-        for target in targets:
+        for number, target in enumerate(targets):
             print(f"measuring {target.name} ...", file=sys.stderr, flush=True)
             try:
                 if target.needs_blob and not blob_env:
-                    connection_string = await stack.enter_async_context(azurite())
+                    connection_string = await stack.enter_async_context(azurite_blob_service(workspace))
                     blob_env = {"AZURE_STORAGE_CONNECTION_STRING": connection_string, "STATE_BLOB_CONTAINER": "bench-state"}
-                results.append(await measure(target, args, blob_env if target.needs_blob else {}))
+                extra_env = blob_env if target.needs_blob else {}
+                results.append(await measure(target, args, extra_env, workspace / f"target-{number}.log"))
             except Exception as error:  # a failed target is reported in the table, not fatal to the run
                 results.append(TargetResult(target.name, args.calls, error=str(error)[:300]))
     print(format_table(results))
@@ -261,32 +220,6 @@ async def main(args: argparse.Namespace) -> int:
             print(f"state of {r.name} weighed after: {r.state_measured_after}")
     _write_json(results, args)
     return 0 if all(r.error is None for r in results) else 1
-
-
-@asynccontextmanager
-async def azurite() -> AsyncIterator[str]:
-    """Azurite's blob service on a free port in a scratch folder; yields its connection string."""
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="bench-azurite-") as workspace:
-        process = subprocess.Popen(
-            [str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", workspace,
-             "--skipApiVersionCheck", "--loose", "--silent"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            await _wait_for_port(port, process)
-            yield (
-                f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={ACCOUNT_KEY};"
-                f"BlobEndpoint=http://127.0.0.1:{port}/{ACCOUNT};"
-            )
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 async def blob_state_bytes(connection_string: str, container: str, conversation_id: str) -> int:
@@ -320,7 +253,7 @@ def _write_json(results: list[TargetResult], args: argparse.Namespace) -> None:
     print(f"wrote {RESULTS_DIR / 'latest.json'}", file=sys.stderr)
 
 
-def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=100, help="concurrent calls in the load phase")
     parser.add_argument("--turns", type=int, default=10, help="measured turns per call")

@@ -12,7 +12,10 @@ import argparse
 
 from aiohttp import web
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
 from botframework.connector.auth import BotFrameworkAuthentication
 
 from config import DefaultConfig
@@ -38,9 +41,13 @@ class EchoBot(ActivityHandler):
                 await turn_context.send_activity("Hello and welcome!")
 
 
-def create_app(authentication: BotFrameworkAuthentication) -> web.Application:
+def create_app(authentication: BotFrameworkAuthentication, bot: ActivityHandler | None = None) -> web.Application:
+    """The samples' app: `bot` (an `EchoBot` unless given) behind a `CloudAdapter` on `/api/messages`.
+
+    Cached clients held by `authentication` are released when the app shuts down.
+    """
     adapter = CloudAdapter(authentication)
-    bot = EchoBot()
+    bot = bot if bot is not None else EchoBot()
 
     async def messages(request: web.Request) -> web.Response:
         return await adapter.process(request, bot)

@@ -11,22 +11,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 import shlex
-import socket
-import subprocess
+import signal
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from config import DefaultConfig
+from devtools.processes import ServerProcess, serve
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = REPO / "deploymentTemplates"
@@ -405,52 +402,23 @@ def test_both_templates_share_the_event_grid_secret_and_the_app_reads_it():
 # ---------------------------------------------------------------- the start command, for real
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def serve_with_start_command(
-    command: str, app_dir: Path, env: dict[str, str], log: Path
-) -> tuple[subprocess.Popen, int]:
-    """Run the template's start command from `app_dir`, bound to loopback on a free port."""
-    argv = shlex.split(command)
-    assert argv[0] == "gunicorn"
-    port = _free_port()
-    argv[argv.index("--bind") + 1] = f"127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", *argv[1:]],
-        cwd=app_dir,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    return process, port
-
-
-def wait_for_http(port: int, path: str, process: subprocess.Popen, log: Path, timeout_s: float = 60.0) -> int:
-    """Poll until the server answers; return its status code."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response:
+async def status_of_get(url: str, server: ServerProcess) -> int:
+    """The status of one GET, waiting for gunicorn's worker to boot and answer it."""
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+            async with session.get(url) as response:
                 return response.status
-        except urllib.error.HTTPError as error:
-            return error.code
-        except (ConnectionError, urllib.error.URLError, TimeoutError):
-            time.sleep(0.2)
-    pytest.fail(f"nothing answered on port {port}:\n{log.read_text(errors='replace')}")
+    except (TimeoutError, aiohttp.ClientError) as error:
+        pytest.fail(f"GET {url} got no answer ({error!r}):\n{server.process.output()}")
 
 
-def test_app_service_start_command_serves_the_bot(tmp_path: Path):
+async def test_app_service_start_command_serves_the_bot(tmp_path: Path):
     """App Service runs exactly this command in the deployed folder; so does this test."""
     (site,) = resources_of_type(load(EXISTING_GROUP / "template-BotApp-with-rg.json"), "Microsoft.Web/sites")
-    command = site["properties"]["siteConfig"]["appCommandLine"]
+    argv = shlex.split(site["properties"]["siteConfig"]["appCommandLine"])
+    assert argv[0] == "gunicorn"
+    argv[argv.index("--bind") + 1] = "127.0.0.1:{port}"  # loopback, on a free port
     env = {
-        **os.environ,
         "HOME": str(tmp_path),  # gunicorn puts its control socket under ~/.gunicorn
         "MicrosoftAppId": "",
         "STORAGE": "memory",
@@ -458,12 +426,9 @@ def test_app_service_start_command_serves_the_bot(tmp_path: Path):
         "RECORDINGS_DIR": str(tmp_path / "recordings"),
     }
     log = tmp_path / "gunicorn.log"
-    process, port = serve_with_start_command(command, REPO, env, log)
-    try:
-        status = wait_for_http(port, "/api/messages", process, log)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    gunicorn = [sys.executable, "-m", "gunicorn", *argv[1:]]
+    async with serve(gunicorn, env, cwd=REPO, log=log, stop_signal=signal.SIGTERM, timeout_s=60) as server:
+        status = await status_of_get(f"{server.url}/api/messages", server)
     # A GET without a WebSocket upgrade is the caller's mistake: any 4xx proves the bot's
     # routes are being served; 5xx or no answer would not.
     assert 400 <= status < 500, f"GET /api/messages answered {status}:\n{log.read_text(errors='replace')}"

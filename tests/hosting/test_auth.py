@@ -6,31 +6,43 @@ import asyncio
 import datetime
 import ipaddress
 import ssl
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
-from botbuilder.core import ActivityHandler, TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
-from botframework.connector.auth import BotFrameworkAuthentication, PasswordServiceClientCredentialFactory
+from botframework.connector.auth import (
+    BotFrameworkAuthentication,
+    PasswordServiceClientCredentialFactory,
+)
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from benchmarks.targets import sdk_echo
 from config import DefaultConfig
-from hosting.auth import CachingBotFrameworkAuthentication, CloudEndpoints, create_authentication
+from hosting.auth import (
+    CachingBotFrameworkAuthentication,
+    CloudEndpoints,
+    create_authentication,
+)
 from tests.hosting.conftest import ChannelServiceUrl
 
 APP_ID = "00000000-0000-0000-0000-00000000b07"
 APP_PASSWORD = "local-test-secret"
 
 
-class EchoBot(ActivityHandler):
-    """Echoes each message and notes which outbound clients the adapter gave the turn."""
+class EchoBot(sdk_echo.EchoBot):
+    """The samples' echo bot, noting which outbound clients the adapter gave each turn."""
 
     def __init__(self) -> None:
         self.connector_clients: list[object] = []
@@ -39,18 +51,13 @@ class EchoBot(ActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         self.connector_clients.append(turn_context.turn_state[CloudAdapter.BOT_CONNECTOR_CLIENT_KEY])
         self.token_clients.append(turn_context.turn_state[CloudAdapter.USER_TOKEN_CLIENT_KEY])
-        await turn_context.send_activity(f"Echo: {turn_context.activity.text}")
+        await super().on_message_activity(turn_context)
 
 
 async def start_bot(serve: Callable[..., Awaitable[int]], authentication: BotFrameworkAuthentication) -> tuple[str, EchoBot]:
-    adapter = CloudAdapter(authentication)
+    """The echo bot wired as the SDK samples wire it, served over HTTP; returns its messages URL and the bot."""
     bot = EchoBot()
-
-    async def messages(request: web.Request) -> web.Response:
-        return await adapter.process(request, bot)
-
-    app = web.Application()
-    app.router.add_post("/api/messages", messages)
+    app = sdk_echo.create_app(authentication, bot)
     return f"http://127.0.0.1:{await serve(app)}/api/messages", bot
 
 
@@ -95,12 +102,7 @@ async def test_replies_reach_each_service_url_through_one_client_per_url(serve, 
 
 async def test_the_samples_wiring_builds_a_client_every_turn(serve, service_url):
     """The behaviour `CachingBotFrameworkAuthentication` exists to remove."""
-
-    class SampleConfig:
-        APP_ID = ""
-        APP_PASSWORD = ""
-
-    bot_url, bot = await start_bot(serve, ConfigurationBotFrameworkAuthentication(SampleConfig()))
+    bot_url, bot = await start_bot(serve, ConfigurationBotFrameworkAuthentication(sdk_echo.SampleConfig()))
     east = await service_url()
     for key in "123":
         await post(bot_url, key_press("call-1", east, key))
@@ -129,7 +131,7 @@ async def test_closing_releases_clients_and_later_turns_still_reply(serve, servi
 def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)

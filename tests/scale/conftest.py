@@ -5,24 +5,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
 
+from devtools.processes import ChildProcess, serve_app
 from tests.azurite import azurite_connection_string  # noqa: F401  (fixture)
-
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_S = 30.0
 
 
 @dataclass
@@ -49,7 +44,7 @@ class ServiceUrl:
             self.arrived.clear()
             try:
                 await asyncio.wait_for(self.arrived.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
 
@@ -74,34 +69,13 @@ async def service_url() -> AsyncIterator[ServiceUrl]:
     await runner.cleanup()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Instance:
     """One `python app.py` process."""
 
     name: str
     url: str
-    process: subprocess.Popen
-
-
-async def _wait_until_listening(port: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"app.py exited with {process.returncode}")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            await writer.wait_closed()
-            return
-        except OSError:
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"app.py did not listen on {port} within {START_TIMEOUT_S} s")
+    process: ChildProcess
 
 
 @pytest.fixture
@@ -117,31 +91,24 @@ async def start_instances(azurite_connection_string, tmp_path) -> AsyncIterator[
         "NO_INPUT_TIMEOUT_S": "600",
         "LOG_LEVEL": "WARNING",
     }
-    started: list[Instance] = []
+    started = 0
 
     async def start(*per_instance: dict[str, str]) -> list[Instance]:
-        instances = []
-        for number, settings in enumerate(per_instance):
-            port = _free_port()
-            env = {**os.environ, **shared, **settings, "PORT": str(port)}
-            log = open(tmp_path / f"instance-{number}.log", "wb")
-            process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=log)
-            instance = Instance(f"instance-{number}", f"http://127.0.0.1:{port}/api/messages", process)
-            started.append(instance)
-            instances.append(instance)
-        for instance in instances:
-            await _wait_until_listening(int(instance.url.split(":")[2].split("/")[0]), instance.process)
-        return instances
+        """Start one instance per settings dict, side by side, and wait until all listen."""
+        nonlocal started
+        first, started = started, started + len(per_instance)
+        names = [f"instance-{number}" for number in range(first, started)]
+        async with asyncio.TaskGroup() as group:
+            servers = [
+                group.create_task(
+                    processes.enter_async_context(serve_app({**shared, **settings}, log=tmp_path / f"{name}.log"))
+                )
+                for name, settings in zip(names, per_instance)
+            ]
+        return [Instance(name, server.result().messages_url, server.result().process) for name, server in zip(names, servers)]
 
-    yield start
-    for instance in started:
-        instance.process.send_signal(signal.SIGINT)
-    for instance in started:
-        try:
-            instance.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            instance.process.kill()
-            instance.process.wait()
+    async with AsyncExitStack() as processes:
+        yield start
 
 
 @pytest.fixture

@@ -5,29 +5,22 @@
 `bot` starts `python app.py` once per test session on a free port with short
 timeouts; `channel` is a `ChannelSimulator` against it, once per transport
 (HTTP and WebSocket streaming), so every test that uses it runs over both.
-`running_bot(**settings)` starts a separately configured bot for tests that
+`running_bot(log, **settings)` starts a separately configured bot for tests that
 need other settings.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Iterator
 
 import pytest
+import pytest_asyncio
 
+from devtools.processes import serve_app
 from simulator import ChannelOptions, ChannelSimulator, Transport
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # Short waits so the whole call flow runs in seconds, long enough for a busy
 # two-core machine not to time out by accident.
@@ -48,54 +41,18 @@ class RunningBot:
     settings: dict[str, str]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def running_bot(**settings: str) -> Iterator[RunningBot]:
-    """Run `python app.py` with `settings` over FAST_SETTINGS until the block ends."""
-    port = free_port()
+@contextlib.asynccontextmanager
+async def running_bot(log: Path, **settings: str) -> AsyncIterator[RunningBot]:
+    """Run `python app.py` with `settings` over FAST_SETTINGS until the block ends; its output goes to `log`."""
     merged = {**FAST_SETTINGS, **settings}
-    env = {**os.environ, **merged, "PORT": str(port), "MicrosoftAppId": "", "MicrosoftAppPassword": ""}
-    log = (ROOT / ".pytest_cache").joinpath(f"bot-{port}.log")
-    log.parent.mkdir(exist_ok=True)
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
-        try:
-            _wait_until_healthy(port, process, log)
-            yield RunningBot(f"http://127.0.0.1:{port}/api/messages", merged)
-        finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    async with serve_app({**merged, "MicrosoftAppId": "", "MicrosoftAppPassword": ""}, log=log) as server:
+        yield RunningBot(server.messages_url, merged)
 
 
-def _wait_until_healthy(port: int, process: subprocess.Popen[bytes], log: Path, limit_s: float = 30.0) -> None:
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"app.py exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    raise RuntimeError(f"app.py did not answer on port {port} within {limit_s:g}s")
-
-
-@pytest.fixture(scope="session")
-def bot() -> Iterator[RunningBot]:
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def bot(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningBot]:
     """The real bot, once for the session."""
-    with running_bot() as running:
+    async with running_bot(tmp_path_factory.mktemp("bot") / "app.log") as running:
         yield running
 
 

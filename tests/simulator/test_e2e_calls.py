@@ -41,6 +41,32 @@ async def connected(channel: ChannelSimulator, faults: FaultPlan | None = None) 
     return call
 
 
+async def menu_after_failed_start(channel: ChannelSimulator, faults: FaultPlan) -> Call:
+    """A call whose recording could not start: the caller hears so, then the main menu."""
+    call = await channel.place_call(faults=faults)
+    await call.wait_for_prompt(P.RECORDING_FAILED)
+    await call.wait_for_prompt(P.MENU)
+    return call
+
+
+async def expect_transfer(call: Call) -> None:
+    """The caller hears the hold message and the call is handed to an agent."""
+    await call.wait_for_prompt(P.TRANSFER_HOLD)
+    assert await call.wait_for_end() is CallStatus.TRANSFERRED
+
+
+async def expect_recording_stopped(call: Call) -> None:
+    """The caller hears that recording has stopped, and it has."""
+    await call.wait_for_prompt(P.RECORDING_STOPPED)
+    await call.wait_for_recording(RecordingState.STOPPED)
+
+
+async def hang_up_cleanly(call: Call) -> None:
+    """The caller hangs up, and the bot kept to the protocol throughout."""
+    await call.hang_up()
+    assert_clean(call)
+
+
 async def test_consent_is_heard_before_anything_is_recorded(channel):
     call = await connected(channel)
     welcome, menu = call.prompts[:2]
@@ -50,16 +76,14 @@ async def test_consent_is_heard_before_anything_is_recorded(channel):
     first_span = call.recording.spans[0]
     assert welcome.seq < first_span.start.seq
     assert call.actions[0].name == RecordingCommand.START.value
-    await call.hang_up()
-    assert_clean(call)
+    await hang_up_cleanly(call)
 
 
 async def test_nine_repeats_the_menu(channel):
     call = await connected(channel)
     await call.press("9")
     await call.wait_for_prompt(P.MENU)
-    await call.hang_up()
-    assert_clean(call)
+    await hang_up_cleanly(call)
 
 
 async def test_unrecognised_input_gets_the_no_match_reprompt(channel):
@@ -67,8 +91,7 @@ async def test_unrecognised_input_gets_the_no_match_reprompt(channel):
     await call.say("pizza")
     prompt = await call.wait_for_prompt(P.NO_MATCH)
     assert P.MENU in prompt.text
-    await call.hang_up()
-    assert_clean(call)
+    await hang_up_cleanly(call)
 
 
 async def test_silence_gets_the_are_you_still_there_reprompt(channel):
@@ -76,15 +99,13 @@ async def test_silence_gets_the_are_you_still_there_reprompt(channel):
     await call.stay_silent(float(FAST_SETTINGS["NO_INPUT_TIMEOUT_S"]))
     prompt = await call.wait_for_prompt(P.NO_INPUT)
     assert P.MENU in prompt.text
-    await call.hang_up()
-    assert_clean(call)
+    await hang_up_cleanly(call)
 
 
 async def test_zero_transfers_to_an_agent_with_the_recording_paused(channel):
     call = await connected(channel)
     await call.press("0")
-    await call.wait_for_prompt(P.TRANSFER_HOLD)
-    assert await call.wait_for_end() is CallStatus.TRANSFERRED
+    await expect_transfer(call)
     assert call.transfer_target == AGENT
     transfer = call.timeline.of_kind(EventKind.TRANSFER)[0]
     assert not transfer.recorded  # paused before the transfer was sent
@@ -95,8 +116,7 @@ async def test_zero_transfers_to_an_agent_with_the_recording_paused(channel):
 async def test_saying_agent_transfers(channel):
     call = await connected(channel)
     await call.say("agent")
-    await call.wait_for_prompt(P.TRANSFER_HOLD)
-    assert await call.wait_for_end() is CallStatus.TRANSFERRED
+    await expect_transfer(call)
     assert_clean(call)
 
 
@@ -108,8 +128,7 @@ async def test_a_failed_transfer_resumes_recording_and_offers_more(channel):
     await call.wait_for_prompt(P.MENU)
     await call.wait_for_recording(RecordingState.RECORDING)
     assert call.status is CallStatus.CONNECTED
-    await call.hang_up()
-    assert_clean(call)
+    await hang_up_cleanly(call)
 
 
 async def test_goodbye_ends_the_call(channel):
@@ -125,8 +144,7 @@ async def test_goodbye_ends_the_call(channel):
 async def test_star_stops_the_recording_for_the_rest_of_the_call(channel):
     call = await connected(channel)
     await call.press("*")
-    await call.wait_for_prompt(P.RECORDING_STOPPED)
-    await call.wait_for_recording(RecordingState.STOPPED)
+    await expect_recording_stopped(call)
     await call.settle()
     (pressed,) = await call.press("9")
     later = [p for p in call.prompts if p.seq > pressed.seq]
@@ -141,27 +159,19 @@ async def test_star_stops_the_recording_for_the_rest_of_the_call(channel):
 async def test_saying_stop_recording_opts_out(channel):
     call = await connected(channel)
     await call.say("stop recording")
-    await call.wait_for_prompt(P.RECORDING_STOPPED)
-    await call.wait_for_recording(RecordingState.STOPPED)
-    await call.hang_up()
-    assert_clean(call)
+    await expect_recording_stopped(call)
+    await hang_up_cleanly(call)
 
 
 async def test_a_failed_start_is_announced_and_the_call_goes_on(channel):
-    call = await channel.place_call(faults=FaultPlan().fail_next(RecordingCommand.START))
-    await call.wait_for_prompt(P.RECORDING_FAILED)
-    await call.wait_for_prompt(P.MENU)
+    call = await menu_after_failed_start(channel, FaultPlan().fail_next(RecordingCommand.START))
     assert call.recording.files == []
-    await call.hang_up()
-    assert_clean(call)
+    await hang_up_cleanly(call)
 
 
 async def test_a_start_never_answered_counts_as_failed(channel):
-    call = await channel.place_call(faults=FaultPlan().never_answer_next(RecordingCommand.START))
-    await call.wait_for_prompt(P.RECORDING_FAILED)
-    await call.wait_for_prompt(P.MENU)
-    await call.hang_up()
-    assert_clean(call)
+    call = await menu_after_failed_start(channel, FaultPlan().never_answer_next(RecordingCommand.START))
+    await hang_up_cleanly(call)
 
 
 async def test_input_before_the_start_result_gets_one_moment(channel):
@@ -169,16 +179,14 @@ async def test_input_before_the_start_result_gets_one_moment(channel):
     await call.say("hello")
     await call.wait_for_prompt(P.ONE_MOMENT)
     await call.wait_for_prompt(P.MENU)
-    await call.hang_up()
-    assert_clean(call)
+    await hang_up_cleanly(call)
 
 
 async def test_a_result_with_the_wrong_command_id_still_counts(channel):
     call = await connected(channel, FaultPlan().wrong_id_next(RecordingCommand.START))
     assert P.RECORDING_FAILED not in call.said
     assert call.recording.state is RecordingState.RECORDING
-    await call.hang_up()
-    assert_clean(call)
+    await hang_up_cleanly(call)
 
 
 async def test_a_result_answered_twice_shows_the_menu_once(channel):
@@ -187,16 +195,14 @@ async def test_a_result_answered_twice_shows_the_menu_once(channel):
     await call.press("9")
     await call.wait_for_prompt(P.MENU)
     assert sum(P.MENU in text for text in call.said) == 2
-    await call.hang_up()
-    assert_clean(call)
+    await hang_up_cleanly(call)
 
 
 async def test_three_misses_transfer_to_an_agent(channel):
     call = await connected(channel)
     for _ in range(3):
         await call.say("pizza")
-    await call.wait_for_prompt(P.TRANSFER_HOLD)
-    assert await call.wait_for_end() is CallStatus.TRANSFERRED
+    await expect_transfer(call)
     assert_clean(call)
 
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
-from simulator import Call, CallStatus, ChannelSimulator, FaultPlan, RecordingCommand, RecordingState
-
 from dialogs import prompts as P
+from simulator import (
+    Call,
+    CallStatus,
+    ChannelSimulator,
+    FaultPlan,
+    RecordingCommand,
+    RecordingState,
+)
 
 ACCOUNT = "123456"
 CARD = "4111111111111111"
@@ -35,13 +39,26 @@ async def at_menu(channel: ChannelSimulator, faults: FaultPlan | None = None) ->
     return call
 
 
-async def pay_by_card(call: Call, card: str = CARD) -> list:
-    """From the main menu to the charge; returns the timeline entries of every card key."""
+async def accept_payment_offer(call: Call) -> None:
+    """From the main menu: choose to pay, give the account number and accept the offer."""
     await call.press("1")
     await call.wait_for_prompt(P.ACCOUNT_NUMBER)
     await call.press(ACCOUNT)
     await call.wait_for_prompt(P.PAY_OFFER)
     await call.press("1")
+
+
+async def at_card_number(channel: ChannelSimulator) -> Call:
+    """A call that has accepted the payment offer and been asked for the card number."""
+    call = await at_menu(channel)
+    await accept_payment_offer(call)
+    await call.wait_for_prompt(P.CARD_NUMBER)
+    return call
+
+
+async def pay_by_card(call: Call, card: str = CARD) -> list:
+    """From the main menu to the charge; returns the timeline entries of every card key."""
+    await accept_payment_offer(call)
     await call.wait_for_prompt(P.PAUSING_FOR_CARD)
     await call.wait_for_prompt(P.CARD_NUMBER)
     keys = await call.press(card + "#")
@@ -80,13 +97,7 @@ async def test_no_card_digit_is_recorded_and_recording_resumes_after_payment(cha
 
 
 async def test_no_card_prompt_is_sent_before_the_pause_succeeds(channel):
-    call = await at_menu(channel)
-    await call.press("1")
-    await call.wait_for_prompt(P.ACCOUNT_NUMBER)
-    await call.press(ACCOUNT)
-    await call.wait_for_prompt(P.PAY_OFFER)
-    await call.press("1")
-    await call.wait_for_prompt(P.CARD_NUMBER)
+    call = await at_card_number(channel)
     card_prompts = [p for p in call.prompts if p.text in CARD_PROMPTS]
     assert card_prompts and not any(p.recorded for p in card_prompts)
 
@@ -101,37 +112,21 @@ async def test_a_declined_card_is_said_on_the_recording(channel):
 
 async def test_a_failed_pause_takes_no_card_details_and_transfers(channel):
     call = await at_menu(channel, FaultPlan().fail_next(RecordingCommand.PAUSE))
-    await call.press("1")
-    await call.wait_for_prompt(P.ACCOUNT_NUMBER)
-    await call.press(ACCOUNT)
-    await call.wait_for_prompt(P.PAY_OFFER)
-    await call.press("1")
+    await accept_payment_offer(call)
     await call.wait_for_prompt(P.CANNOT_SECURE)
     assert await call.wait_for_end() is CallStatus.TRANSFERRED
     assert not any(text in CARD_PROMPTS for text in call.said)
 
 
 async def test_speech_during_card_entry_is_refused(channel):
-    call = await at_menu(channel)
-    await call.press("1")
-    await call.wait_for_prompt(P.ACCOUNT_NUMBER)
-    await call.press(ACCOUNT)
-    await call.wait_for_prompt(P.PAY_OFFER)
-    await call.press("1")
-    await call.wait_for_prompt(P.CARD_NUMBER)
+    call = await at_card_number(channel)
     await call.say("four one one one")
     await call.wait_for_prompt(P.USE_KEYPAD)
     await call.hang_up()
 
 
 async def test_star_during_card_entry_resumes_recording_and_returns_to_the_menu(channel):
-    call = await at_menu(channel)
-    await call.press("1")
-    await call.wait_for_prompt(P.ACCOUNT_NUMBER)
-    await call.press(ACCOUNT)
-    await call.wait_for_prompt(P.PAY_OFFER)
-    await call.press("1")
-    await call.wait_for_prompt(P.CARD_NUMBER)
+    call = await at_card_number(channel)
     await call.press("*")
     await call.wait_for_recording(RecordingState.RECORDING)
     await call.wait_for_prompt(P.MENU)

@@ -1,0 +1,1 @@
+"""Helpers for running the bot and its local services in tests and benchmarks."""
