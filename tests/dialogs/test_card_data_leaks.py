@@ -130,9 +130,14 @@ async def enter_card(call: Call, card: str, expiry: str, code: str, timing: Timi
 
 
 def _forms(secret: str) -> list[re.Pattern]:
-    """The secret as a whole digit run, plain or spaced out as a read-back would say it."""
+    """The secret as a whole digit run, plain or spaced out as a read-back would say it.
+
+    A run inside a longer token of letters and digits (a sealed value's base64,
+    an id) is chance, not the secret: a three-digit code turns up in random
+    base64 about once in a few hundred values.
+    """
     return [
-        re.compile(rf"(?<!\d)(?<!\d ){re.escape(form)}(?! \d)(?!\d)") for form in (secret, " ".join(secret))
+        re.compile(rf"(?<![\w+/])(?<!\d ){re.escape(form)}(?! \d)(?![\w+/=])") for form in (secret, " ".join(secret))
     ]
 
 
