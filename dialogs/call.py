@@ -41,7 +41,7 @@ OPT_OUT_WORDS = ("stop recording", "do not record", "dont record")
 class CallDialog(ComponentDialog):
     """Options: `{"menu": True}` skips the welcome and opens at the menu again."""
 
-    def __init__(self, deps: CallDependencies, task_dialogs: TaskDialogs, extra_dialogs=()):
+    def __init__(self, deps: CallDependencies, task_dialogs: TaskDialogs):
         super().__init__(CALL_DIALOG)
         self.deps = deps
         self.add_dialog(
@@ -56,8 +56,6 @@ class CallDialog(ComponentDialog):
         self.add_dialog(MainMenuDialog(deps, task_dialogs))
         self.add_dialog(TransferDialog(deps))
         self.add_dialog(GoodbyeDialog(deps))
-        for dialog in extra_dialogs:
-            self.add_dialog(dialog)
         self.add_dialog(WaterfallDialog(_CONNECT, [self._start_recording, self._open_menu, self._finish]))
         self.initial_dialog_id = _CONNECT
 

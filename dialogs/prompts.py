@@ -109,8 +109,27 @@ class Prompts:
         prefix = {Reprompt.NO_MATCH: ACCOUNT_NOT_FOUND, Reprompt.NO_INPUT: NO_INPUT}.get(reason, "")
         return self.say(f"{prefix} {ACCOUNT_NUMBER}".strip(), hint=InputHint.EXPECTING)
 
-    def balance(self, amount: Decimal, due_date: date, currency: str = "USD") -> Activity:
-        return self._balance_message(amount, due_date, currency)
+    def balance(
+        self,
+        amount: Decimal,
+        due_date: date,
+        currency: str = "USD",
+        then: str = "",
+        hint: InputHint = InputHint.ACCEPTING,
+    ) -> Activity:
+        """The balance and due date, optionally followed by `then` in the same message."""
+        before, middle, after = _split(BALANCE, "{amount}", "{due_date}")
+        text = BALANCE.format(amount=money_words(amount), due_date=date_words(due_date))
+        return spoken(
+            self.voice,
+            before,
+            _money_ssml(amount, currency),
+            middle,
+            date_words(due_date),
+            f"{after} {then}".rstrip(),
+            hint=hint,
+            text=f"{text} {then}".rstrip(),
+        )
 
     def nothing_to_pay(self) -> Activity:
         return self.say(NOTHING_TO_PAY)
@@ -123,7 +142,7 @@ class Prompts:
         prefix = REPROMPT_PREFIX.get(reason)
         if prefix:
             return self.say(f"{prefix} {PAY_OFFER}", hint=InputHint.EXPECTING)
-        return self._balance_message(
+        return self.balance(
             Decimal(options["amount"]),
             date.fromisoformat(options["due_date"]),
             options.get("currency", "USD"),
@@ -185,22 +204,6 @@ class Prompts:
         # Card prompts take keys only: speech must not barge in or be transcribed.
         prefix = {Reprompt.NO_MATCH: invalid, Reprompt.NO_INPUT: NO_INPUT}.get(reason, "")
         return self.say(f"{prefix} {prompt}".strip(), hint=InputHint.IGNORING_SPEECH)
-
-    def _balance_message(
-        self, amount: Decimal, due_date: date, currency: str, then: str = "", hint: InputHint = InputHint.ACCEPTING
-    ) -> Activity:
-        before, middle, after = _split(BALANCE, "{amount}", "{due_date}")
-        text = BALANCE.format(amount=money_words(amount), due_date=date_words(due_date))
-        return spoken(
-            self.voice,
-            before,
-            _money_ssml(amount, currency),
-            middle,
-            date_words(due_date),
-            f"{after} {then}".rstrip(),
-            hint=hint,
-            text=f"{text} {then}".rstrip(),
-        )
 
 
 def money_words(amount: Decimal) -> str:

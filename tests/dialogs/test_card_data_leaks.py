@@ -25,28 +25,24 @@ from telephony.sealed import SealedValueError
 from telephony.wire import RecordingCommand
 
 from ..call_harness import Call
+from ..services.card_numbers import check_digit
 
 # Fields and values that are random ids or counters: digits in them are noise, not card data.
 _NOISE_KEYS = {"command_id", "commandId", "timer", "e_tag", "eTag", "id", "timestamp", "local_timestamp"}
 _RANDOM_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}")
 
 
-def luhn_complete(body: str) -> str:
-    """`body` with its Luhn check digit appended."""
-    total = 0
-    for position, char in enumerate(reversed(body)):
-        digit = int(char)
-        if position % 2 == 0:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return body + str((10 - total % 10) % 10)
+def card_number(body: str) -> str:
+    """`body` with a non-zero first digit and a Luhn check digit appended."""
+    payload = str(int(body[0]) % 9 + 1) + body[1:]
+    return payload + check_digit(payload)
 
 
 card_numbers = st.one_of(
     st.just(DEMO_DECLINED_CARD),
     st.integers(12, 19).flatmap(
         lambda length: st.text("0123456789", min_size=length - 1, max_size=length - 1).map(
-            lambda body: luhn_complete(str(int(body[0]) % 9 + 1) + body[1:])
+            card_number
         )
     ),
 )
