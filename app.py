@@ -25,6 +25,7 @@ from dialogs.payment import PaymentDialog
 from dialogs.prompts import Prompts
 from hosting.adapter import StreamingCloudAdapter
 from hosting.auth import create_authentication
+from hosting.collector import TurnPacedCollector
 from hosting.guarded_auth import GuardedAuthentication
 from hosting.state import ConversationState
 from hosting.storage import create_storage
@@ -47,6 +48,7 @@ TIMERS = web.AppKey("timers", CallTimers)
 CONFIG = web.AppKey("config", DefaultConfig)
 AUTHENTICATION = web.AppKey("authentication", GuardedAuthentication)
 STORAGE = web.AppKey("storage", Storage)
+COLLECTOR = web.AppKey("collector", TurnPacedCollector)
 
 
 def create_bot(config: DefaultConfig, adapter: BotAdapter, storage: Storage) -> tuple[CallBot, CallTimers]:
@@ -93,10 +95,13 @@ def create_app(config: DefaultConfig) -> web.Application:
     app[TIMERS] = timers
     app[AUTHENTICATION] = authentication
     app[STORAGE] = storage
+    app[COLLECTOR] = TurnPacedCollector()
+    adapter.use(app[COLLECTOR])
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     setup_recordings(app, config)
+    app.cleanup_ctx.append(_collect_between_turns)
     app.cleanup_ctx.append(_close_on_shutdown)
     return app
 
@@ -146,6 +151,12 @@ async def _caller_errors_are_4xx(request: Request, handler) -> Response:
     except Exception:
         log.exception("Request to %s failed", request.path)
         raise web.HTTPInternalServerError(text="Internal error") from None
+
+
+async def _collect_between_turns(app: web.Application):
+    app[COLLECTOR].start()
+    yield
+    app[COLLECTOR].stop()
 
 
 async def _close_on_shutdown(app: web.Application):

@@ -257,7 +257,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=100, help="concurrent calls in the load phase")
     parser.add_argument("--turns", type=int, default=10, help="measured turns per call")
-    parser.add_argument("--paced-turns", type=int, default=5, help="measured turns per call with think time")
+    parser.add_argument("--paced-turns", type=int, default=20, help="measured turns per call with think time")
     parser.add_argument("--think-s", type=float, default=1.0, help="mean think time between a caller's keys")
     parser.add_argument("--bot-command", default="app.py", help="script that serves this bot on $PORT")
     parser.add_argument("--idle-calls", type=int, default=1000, help="calls left idle to measure memory")

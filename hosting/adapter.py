@@ -5,7 +5,7 @@ protocol. botbuilder 4.17 handles that, with two gaps this adapter closes:
 
 - every turn on a socket built a new `ConnectorClient` (msrest pipeline and
   retry policy included), the largest per-turn cost left on that path; here a
-  socket builds one and reuses it;
+  socket builds one (`hosting.connector.ConnectorClient`) and reuses it;
 - a proactive turn (a no-input timer, a result timeout) went out over HTTP to
   the activity's `serviceUrl`, which on a streaming connection is not an HTTP
   endpoint; here a call that arrived over a socket is continued over that
@@ -22,8 +22,9 @@ from botbuilder.core import Bot, TurnContext
 from botbuilder.core.conversation_reference_extension import get_continuation_activity
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ConversationReference
-from botframework.connector import ConnectorClient
 from botframework.connector.auth import AuthenticateRequestResult, ConnectorFactory
+
+from hosting.connector import ConnectorClient
 
 # The calls seen on the socket whose `process` is running in this task's context.
 _SOCKET_CALLS: contextvars.ContextVar[Optional[set]] = contextvars.ContextVar("socket_calls", default=None)
@@ -36,7 +37,7 @@ class _OneClientPerSocket(ConnectorFactory):
 
     async def create(self, service_url: str, audience: str) -> ConnectorClient:
         if self._client is None:
-            self._client = await self._inner.create(service_url, audience)
+            self._client = ConnectorClient.like(await self._inner.create(service_url, audience))
         return self._client
 
 

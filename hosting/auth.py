@@ -25,7 +25,6 @@ from typing import Generic, Hashable, Optional, TypeVar
 
 import aiohttp
 from botbuilder.schema import Activity
-from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AuthenticateRequestResult,
     AuthenticationConfiguration,
@@ -48,6 +47,7 @@ from botframework.connector.skills import BotFrameworkClient
 from msrest.authentication import Authentication
 
 from config import DefaultConfig
+from hosting.connector import ConnectorClient
 from hosting.transport import aiohttp_pipeline
 
 USER_AGENT = f"Microsoft-BotFramework/3.1 (BotBuilder Python/{_SDK_VERSION})"

@@ -3,8 +3,7 @@
 One blob per storage key. Each read hands back the blob's ETag as the item's `e_tag`;
 each write that carries an `e_tag` is conditional on it (If-Match), so two instances
 that both loaded a call's state cannot silently overwrite each other: the second
-write fails with `StateConflictError`. The rules for `e_tag` follow `MemoryStorage`:
-no `e_tag` or `"*"` writes unconditionally, any other value must match.
+write fails with `StateConflictError` (rules in `hosting/e_tags.py`).
 
 Values are encoded with jsonpickle, as the SDK's own Azure stores do, because dialog
 state holds objects (`DialogState`, `DialogInstance`) that must come back as objects.
@@ -22,24 +21,12 @@ from urllib.parse import quote
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
 from azure.storage.blob.aio import BlobServiceClient, ContainerClient
-from botbuilder.core import Storage, StoreItem
+from botbuilder.core import Storage
 from jsonpickle import Pickler, Unpickler
 
-E_TAG = "e_tag"
-ANY_E_TAG = "*"
+from hosting.e_tags import StateConflictError, required_version, set_e_tag, without_e_tag
+
 MAX_BLOB_NAME = 1024
-
-
-class StateConflictError(KeyError):
-    """Another writer changed the item since it was read.
-
-    A `KeyError`, like `MemoryStorage`'s conflict, so code written against the SDK's
-    stores catches it the same way.
-    """
-
-    def __init__(self, key: str):
-        super().__init__(f"state for {key!r} was changed by another writer")
-        self.key = key
 
 
 def blob_name(key: str) -> str:
@@ -94,17 +81,15 @@ class BlobStorage(Storage):
         except ResourceNotFoundError:
             return None
         value = Unpickler().restore(json.loads(content))
-        _set_e_tag(value, downloader.properties.etag)
+        set_e_tag(value, downloader.properties.etag)
         return value
 
     async def _write_one(self, key: str, value: Any) -> None:
-        e_tag = _get_e_tag(value)
-        if e_tag == "":
-            raise ValueError(f"state for {key!r} has an empty e_tag")
+        e_tag = required_version(key, value)
         conditions: dict[str, Any] = {}
-        if e_tag is not None and e_tag != ANY_E_TAG:
+        if e_tag is not None:
             conditions = {"etag": e_tag, "match_condition": MatchConditions.IfNotModified}
-        data = json.dumps(Pickler(make_refs=False).flatten(_without_e_tag(value)), separators=(",", ":"))
+        data = json.dumps(Pickler(make_refs=False).flatten(without_e_tag(value)), separators=(",", ":"))
         try:
             stored = await self._container.get_blob_client(blob_name(key)).upload_blob(
                 data.encode("utf-8"), overwrite=True, **conditions
@@ -115,8 +100,7 @@ class BlobStorage(Storage):
             if conditions:  # the item was deleted since it was read
                 raise StateConflictError(key) from None
             raise
-        # The writer now holds the stored version, so a second save in the same turn is no conflict.
-        _set_e_tag(value, stored["etag"])
+        set_e_tag(value, stored["etag"])
 
     async def _delete_one(self, key: str) -> None:
         try:
@@ -136,21 +120,3 @@ class BlobStorage(Storage):
                 pass
             self._container_ready = True
 
-
-def _get_e_tag(value: Any) -> Optional[str]:
-    if isinstance(value, dict):
-        return value.get(E_TAG)
-    return getattr(value, E_TAG, None)
-
-
-def _set_e_tag(value: Any, e_tag: str) -> None:
-    if isinstance(value, dict):
-        value[E_TAG] = e_tag
-    elif isinstance(value, StoreItem) or hasattr(value, E_TAG):
-        setattr(value, E_TAG, e_tag)
-
-
-def _without_e_tag(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: v for k, v in value.items() if k != E_TAG}
-    return value

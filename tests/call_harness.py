@@ -11,12 +11,12 @@ from __future__ import annotations
 import copy
 import dataclasses
 
-from botbuilder.core import MemoryStorage
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount, Entity
 
 from app import create_bot
 from config import DefaultConfig
+from hosting.memory_storage import MemoryStorage
 from telephony.timers import TIMER_EVENT
 from telephony.wire import (
     COMMAND_ACTIVITY,

@@ -2,8 +2,9 @@
 
 `CloudAdapter` over `ConfigurationBotFrameworkAuthentication`, an `ActivityHandler`
 that echoes messages, and the samples' `/api/messages` route. With `--cached-auth`
-the same bot uses this project's `CachingBotFrameworkAuthentication` instead, which
-isolates what client reuse alone is worth.
+the same bot uses this project's `CachingBotFrameworkAuthentication` instead (cached
+connector clients that send over aiohttp and serialize replies in one pass), which
+isolates what the outbound path is worth without this bot's dialogs and state.
 """
 
 from __future__ import annotations

@@ -76,7 +76,7 @@ async def test_hang_up_is_safe_to_receive_twice_and_forgets_the_call():
     assert kinds(await call.hang_up()) == []
     assert kinds(await call.hang_up()) == []
     assert len(call.timers) == 0
-    assert call.storage.memory == {}
+    assert call.storage.snapshot() == {}
 
 
 async def test_hang_up_before_anything_else_is_safe():

@@ -298,7 +298,7 @@ async def test_hanging_up_during_card_entry_forgets_the_call_and_its_timers():
     await call.press("12")
     await call.hang_up()
     assert len(call.timers) == 0
-    assert call.storage.memory == {}
+    assert call.storage.snapshot() == {}
 
 
 async def test_no_timer_outlives_many_calls():
@@ -319,4 +319,4 @@ async def test_no_timer_outlives_many_calls():
     for call in calls:
         await call.hang_up()
     assert len(first.timers) == 0
-    assert first.storage.memory == {}
+    assert first.storage.snapshot() == {}

@@ -12,11 +12,12 @@ import itertools
 import json
 
 import pytest
-from botbuilder.core import ConversationState, MemoryStorage, TurnContext
+from botbuilder.core import ConversationState, TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.dialogs import DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount, Entity
 
+from hosting.memory_storage import MemoryStorage
 from telephony.caller_input import InputPolicy, InputResult, InputStatus, Reprompt
 from telephony.digits_prompt import DigitsPrompt
 from telephony.keypad import DigitSpec
@@ -388,18 +389,18 @@ async def test_an_entry_may_be_served_by_different_processes():
 async def test_a_sealed_entry_keeps_no_digit_in_clear_in_storage():
     host = await started({"min_length": 12, "max_length": 19, "terminator": "#"}, sealer=Sealer.generate())
     await host.press("4111111111")
-    stored = json.dumps(host.storage.memory, default=str)
+    stored = json.dumps(host.storage.snapshot(), default=str)
     assert "4111111111" not in stored and "1111" not in stored
 
 
 async def test_an_unsealed_entry_is_stored_as_it_is():
     host = await started({"length": 6})
     await host.press("123")
-    assert "123" in json.dumps(host.storage.memory, default=str)
+    assert "123" in json.dumps(host.storage.snapshot(), default=str)
 
 
 async def test_nothing_of_a_finished_entry_is_left_in_storage():
     host = await started({"min_length": 12, "max_length": 19, "terminator": "#"}, sealer=Sealer.generate())
     await host.press("4111111111111111#")
-    stored = json.dumps(host.storage.memory, default=str)
+    stored = json.dumps(host.storage.snapshot(), default=str)
     assert "sealed" not in stored and "4111" not in stored

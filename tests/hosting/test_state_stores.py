@@ -1,4 +1,4 @@
-"""Conversation state in Blob Storage (Azurite): round trips, any key, and no silent overwrites."""
+"""Both state stores (memory, Blob Storage on Azurite): round trips, any key, and no silent overwrites."""
 
 from __future__ import annotations
 
@@ -6,19 +6,30 @@ import uuid
 
 import pytest
 from azure.storage.blob.aio import BlobServiceClient
-from botbuilder.core import ConversationState, MemoryStorage, StoreItem, TurnContext
+from botbuilder.core import ConversationState, StoreItem, TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.dialogs import DialogInstance, DialogState
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
 
 from config import DefaultConfig
-from hosting.blob_storage import BlobStorage, StateConflictError
+from hosting.blob_storage import BlobStorage
+from hosting.e_tags import StateConflictError
+from hosting.memory_storage import MemoryStorage
 from hosting.storage import create_storage
 
 
+@pytest.fixture(params=["memory", "blob"])
+def connection_string(request) -> str | None:
+    """None for the memory store, an Azurite connection string for the blob store."""
+    return request.getfixturevalue("azurite_connection_string") if request.param == "blob" else None
+
+
 @pytest.fixture
-async def storage(azurite_connection_string):
-    store = BlobStorage(azurite_connection_string, f"state-{uuid.uuid4().hex[:12]}")
+async def storage(connection_string):
+    if connection_string is None:
+        yield MemoryStorage()
+        return
+    store = BlobStorage(connection_string, f"state-{uuid.uuid4().hex[:12]}")
     yield store
     await store.close()
 
@@ -111,6 +122,26 @@ async def test_deleted_items_read_as_missing_and_deleting_twice_is_fine(storage)
     await storage.delete(["call", "never-written"])
 
     assert await storage.read(["call"]) == {}
+
+
+async def test_an_item_read_is_a_copy_until_it_is_written(storage):
+    await storage.write({"call": {"step": "menu", "keys": ["1"]}})
+    item = (await storage.read(["call"]))["call"]
+
+    item["step"] = "payment"
+    item["keys"].append("2")
+
+    assert (await storage.read(["call"]))["call"]["keys"] == ["1"]
+    assert (await storage.read(["call"]))["call"]["step"] == "menu"
+
+
+async def test_state_the_store_cannot_encode_is_refused_by_name_and_nothing_is_written():
+    storage = MemoryStorage()
+
+    with pytest.raises(TypeError, match="'call'"):
+        await storage.write({"other": {"step": "menu"}, "call": {"on_hangup": lambda: None}})
+
+    assert await storage.read(["other", "call"]) == {}
 
 
 async def test_two_instances_saving_one_call_cannot_overwrite_each_other(azurite_connection_string):

@@ -1,0 +1,55 @@
+"""The `e_tag` rules both state stores follow.
+
+An item's `e_tag` is a key of a dict item or an attribute of a `StoreItem`. A write
+without one, or with `"*"`, is unconditional; any other value must match the stored
+version, or the write fails with `StateConflictError`. After a write the writer's
+item carries the new version, so a second save in the same turn is no conflict.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from botbuilder.core import StoreItem
+
+E_TAG = "e_tag"
+ANY_E_TAG = "*"
+
+
+class StateConflictError(KeyError):
+    """Another writer changed the item since it was read.
+
+    A `KeyError`, like the SDK's `MemoryStorage` conflict, so code written against the
+    SDK's stores catches it the same way.
+    """
+
+    def __init__(self, key: str):
+        super().__init__(f"state for {key!r} was changed by another writer")
+        self.key = key
+
+
+def get_e_tag(value: Any) -> Optional[str]:
+    if isinstance(value, dict):
+        return value.get(E_TAG)
+    return getattr(value, E_TAG, None)
+
+
+def set_e_tag(value: Any, e_tag: str) -> None:
+    if isinstance(value, dict):
+        value[E_TAG] = e_tag
+    elif isinstance(value, StoreItem) or hasattr(value, E_TAG):
+        setattr(value, E_TAG, e_tag)
+
+
+def without_e_tag(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k != E_TAG}
+    return value
+
+
+def required_version(key: str, value: Any) -> Optional[str]:
+    """The stored version a write of `value` is conditional on (None: unconditional)."""
+    e_tag = get_e_tag(value)
+    if e_tag == "":
+        raise ValueError(f"state for {key!r} has an empty e_tag")
+    return None if e_tag in (None, ANY_E_TAG) else e_tag

@@ -1,0 +1,68 @@
+"""Conversation and user state in this process's memory, kept pickled.
+
+The SDK's `MemoryStorage` deep-copies every item twice per write and keeps it as a
+tree of live objects. Deep copies are slow Python code, and the live objects make
+every full garbage collection walk all idle calls' state: with a few thousand calls
+each collection paused the bot for tens of milliseconds, which is what a caller's
+slowest key presses waited on. Here each item is one `bytes` value (C to write and
+read, invisible to the collector) and writes follow the same `e_tag` rules as
+`BlobStorage`, so the default store behaves like the shared one.
+"""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any, Iterable
+
+from botbuilder.core import Storage
+
+from hosting.e_tags import StateConflictError, required_version, set_e_tag, without_e_tag
+
+
+class MemoryStorage(Storage):
+    """A `botbuilder.core.Storage` in a dict: key → (version, pickled item)."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[str, bytes]] = {}
+        self._versions = 0
+
+    async def read(self, keys: list[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for key in keys or ():
+            stored = self._items.get(key)
+            if stored is not None:
+                version, data = stored
+                value = pickle.loads(data)
+                set_e_tag(value, version)
+                found[key] = value
+        return found
+
+    async def write(self, changes: dict[str, Any]) -> None:
+        if changes is None:
+            raise ValueError("changes are required when writing")
+        encoded = {key: self._encode(key, value) for key, value in changes.items()}
+        for key, value in changes.items():
+            expected = required_version(key, value)
+            stored = self._items.get(key)
+            if expected is not None and (stored is None or stored[0] != expected):
+                raise StateConflictError(key)
+        for key, value in changes.items():
+            self._versions += 1
+            version = str(self._versions)
+            self._items[key] = (version, encoded[key])
+            set_e_tag(value, version)
+
+    async def delete(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            self._items.pop(key, None)
+
+    def snapshot(self) -> dict[str, Any]:
+        """A decoded copy of every stored item, for inspection."""
+        return {key: pickle.loads(data) for key, (_, data) in self._items.items()}
+
+    @staticmethod
+    def _encode(key: str, value: Any) -> bytes:
+        try:
+            return pickle.dumps(without_e_tag(value), protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError) as error:
+            raise TypeError(f"state for {key!r} cannot be stored: {error}") from None
