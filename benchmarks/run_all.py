@@ -44,6 +44,8 @@ from hosting.blob_storage import blob_name
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "benchmarks" / "results"
+SAMPLES_ECHO = "sdk-echo (samples' wiring)"
+CEILING = "bare aiohttp echo (ceiling)"
 
 
 @dataclass
@@ -144,13 +146,13 @@ def reference_targets() -> list[Target]:
     """The comparison targets: the SDK sample echo bot (plain and with cached clients) and the ceiling."""
     python = sys.executable
     return [
-        Target("sdk-echo (samples' wiring)", [python, "-m", "benchmarks.targets.sdk_echo", "--port", "{port}"], EchoScript()),
+        Target(SAMPLES_ECHO, [python, "-m", "benchmarks.targets.sdk_echo", "--port", "{port}"], EchoScript()),
         Target(
             "sdk-echo + cached clients",
             [python, "-m", "benchmarks.targets.sdk_echo", "--port", "{port}", "--cached-auth"],
             EchoScript(),
         ),
-        Target("bare aiohttp echo (ceiling)", [python, "-m", "benchmarks.targets.aiohttp_echo", "--port", "{port}"], EchoScript()),
+        Target(CEILING, [python, "-m", "benchmarks.targets.aiohttp_echo", "--port", "{port}"], EchoScript()),
     ]
 
 
@@ -193,6 +195,27 @@ def format_table(results: list[TargetResult]) -> str:
     return "\n".join(lines)
 
 
+def format_ratios(results: list[TargetResult]) -> str:
+    """Every target against the ceiling (p99) and the samples' echo bot (throughput), as the targets ask."""
+    by_name = {r.name: r for r in results if r.error is None}
+    ceiling, echo = by_name.get(CEILING), by_name.get(SAMPLES_ECHO)
+    lines = []
+    for r in by_name.values():
+        if r.name in (CEILING, SAMPLES_ECHO):
+            continue
+        parts = []
+        if echo is not None and echo.turns_per_s:
+            parts.append(f"turns/s {r.turns_per_s / echo.turns_per_s:.1f}x the samples' echo")
+        if ceiling is not None and ceiling.p99_ms and ceiling.paced_p99_ms:
+            parts.append(
+                f"p99 {r.p99_ms / ceiling.p99_ms:.1f}x (saturated) and "
+                f"{r.paced_p99_ms / ceiling.paced_p99_ms:.1f}x (paced) the ceiling's"
+            )
+        if parts:
+            lines.append(f"{r.name}: " + "; ".join(parts))
+    return "\n".join(lines)
+
+
 async def main(args: argparse.Namespace) -> int:
     targets = reference_targets()
     if not args.skip_bot:
@@ -215,6 +238,7 @@ async def main(args: argparse.Namespace) -> int:
             except Exception as error:  # a failed target is reported in the table, not fatal to the run
                 results.append(TargetResult(target.name, args.calls, error=str(error)[:300]))
     print(format_table(results))
+    print(format_ratios(results))
     for r in results:
         if r.state_measured_after:
             print(f"state of {r.name} weighed after: {r.state_measured_after}")
@@ -234,7 +258,7 @@ async def blob_state_bytes(connection_string: str, container: str, conversation_
 
 
 def _write_json(results: list[TargetResult], args: argparse.Namespace) -> None:
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
     document = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -248,9 +272,9 @@ def _write_json(results: list[TargetResult], args: argparse.Namespace) -> None:
         "results": [asdict(r) for r in results],
     }
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    for path in (RESULTS_DIR / f"bench-{stamp}.json", RESULTS_DIR / "latest.json"):
+    for path in (args.out / f"bench-{stamp}.json", args.out / "latest.json"):
         path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS_DIR / 'latest.json'}", file=sys.stderr)
+    print(f"wrote {args.out / 'latest.json'}", file=sys.stderr)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -262,6 +286,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--bot-command", default="app.py", help="script that serves this bot on $PORT")
     parser.add_argument("--idle-calls", type=int, default=1000, help="calls left idle to measure memory")
     parser.add_argument("--skip-bot", action="store_true", help="measure only the reference targets")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="folder for the JSON results")
     parser.add_argument("--only", nargs="*", help="measure only targets whose name contains one of these words")
     return parser.parse_args(argv)
 

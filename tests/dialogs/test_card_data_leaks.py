@@ -28,9 +28,11 @@ from ..call_harness import Call
 from ..services.card_numbers import check_digit
 
 # Fields and values that are random ids, counters or dates: digits in them are noise, not card data
-# (the demo account's due date, 2027-03-03, holds every four-digit code "2027").
+# (the demo account's due date, 2027-03-03, would otherwise match a security code of 2027).
 _NOISE_KEYS = {"command_id", "commandId", "timer", "e_tag", "eTag", "id", "timestamp", "local_timestamp"}
-_NOISE_VALUE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}|\d{4}-\d{2}-\d{2}")
+_NOISE_VALUE = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}|\d{4}-\d{2}-\d{2}"
+)
 
 
 def card_number(body: str) -> str:

@@ -36,8 +36,8 @@ class Turns:
             finally:
                 self.running -= 1
 
-        context = TurnContext(TestAdapter(), Activity(type=ActivityTypes.message, conversation=ConversationAccount(id="c")))
-        await self.collector.on_turn(context, logic)
+        activity = Activity(type=ActivityTypes.message, conversation=ConversationAccount(id="call-1"))
+        await self.collector.on_turn(TurnContext(TestAdapter(), activity), logic)
         await asyncio.sleep(0)  # the collection scheduled after the turn runs now
 
 
