@@ -1,5 +1,6 @@
-"""How the bot is hosted: outbound Bot Framework clients and conversation state storage.
+"""How the bot is hosted: outbound Bot Framework clients, conversation state storage, turn pacing.
 
-`create_authentication(config)` and `create_storage(config)` are the two entry points
+`create_authentication(config)` and `create_storage(config)` are the entry points
 `app.py` wires; both are plain constructors and own resources closed at shutdown.
+`TurnPacedCollector` is bot middleware that `app.py` starts and stops with the app.
 """

@@ -11,7 +11,10 @@ that arrives during such a pause waits for it.
 `TurnPacedCollector` makes the young collection happen when a turn has finished
 and no other turn is running, when the finished turns' objects are all garbage and
 nothing in flight gets promoted. Under constant load (never idle) it collects after
-a turn once more has piled up. The automatic collector stays on with a high
+a turn once more has piled up. As CPython does, every tenth collection includes the
+middle generation, and a full collection follows once the oldest generation has
+grown by a quarter since the last one (what survives it is live calls' objects, so
+its cost follows the number of calls). The automatic collector stays on with a high
 threshold, as a backstop for allocations outside turns. Objects built at start-up
 are frozen, so no collection walks them.
 """
@@ -31,6 +34,9 @@ BUSY_LIMIT = 20_000
 BACKSTOP_LIMIT = 100_000
 # Every tenth young collection also collects the middle generation, as CPython does.
 MIDDLE_EVERY = 10
+# A full collection once the oldest generation has grown by this share (and past the floor).
+OLD_GROWTH = 0.25
+OLD_FLOOR = 10_000
 
 
 class TurnPacedCollector(Middleware):
@@ -40,12 +46,14 @@ class TurnPacedCollector(Middleware):
         self._running_turns = 0
         self._young_collections = 0
         self._collection_due = False
+        self._old_after_full = 0
         self._saved_thresholds: tuple[int, int, int] | None = None
 
     def start(self) -> None:
         """Freeze what exists now and raise the automatic collector's threshold to a backstop."""
         gc.collect()
         gc.freeze()
+        self._old_after_full = 0
         if self._saved_thresholds is None:
             self._saved_thresholds = gc.get_threshold()
             gc.set_threshold(BACKSTOP_LIMIT, *self._saved_thresholds[1:])
@@ -72,4 +80,10 @@ class TurnPacedCollector(Middleware):
     def _collect(self) -> None:
         self._collection_due = False
         self._young_collections += 1
-        gc.collect(1 if self._young_collections % MIDDLE_EVERY == 0 else 0)
+        if self._young_collections % MIDDLE_EVERY:
+            gc.collect(0)
+            return
+        gc.collect(1)
+        if len(gc.get_objects(2)) > max(self._old_after_full, OLD_FLOOR) * (1 + OLD_GROWTH):
+            gc.collect(2)
+            self._old_after_full = len(gc.get_objects(2))

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import weakref
 
 import pytest
 from botbuilder.core import TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ActivityTypes, ConversationAccount
 
-from hosting.collector import BACKSTOP_LIMIT, BUSY_LIMIT, IDLE_LIMIT, TurnPacedCollector
+from hosting.collector import (
+    BACKSTOP_LIMIT,
+    BUSY_LIMIT,
+    IDLE_LIMIT,
+    MIDDLE_EVERY,
+    OLD_FLOOR,
+    OLD_GROWTH,
+    TurnPacedCollector,
+)
 
 
 class Turns:
@@ -115,9 +124,37 @@ async def test_under_constant_load_garbage_is_collected_once_it_piles_up(turns):
 
 
 async def test_every_tenth_collection_includes_the_middle_generation(turns):
-    for _ in range(10):
+    for _ in range(MIDDLE_EVERY):
         await turns.turn(garbage=IDLE_LIMIT * 2)
 
     generations = [generation for generation, _ in turns.collections]
-    assert generations.count(1) == 1 and generations[-1] == 1
-    assert generations.count(0) == 9
+    assert generations == [0] * (MIDDLE_EVERY - 1) + [1]
+
+
+async def test_garbage_in_the_oldest_generation_is_collected_once_that_generation_has_grown(turns):
+    class Node:
+        pass
+
+    def promoted(count: int) -> list[weakref.ref]:
+        """Cycles kept alive over a middle collection, so they end up in the oldest generation."""
+        nodes = [Node() for _ in range(count)]
+        for node in nodes:
+            node.self = node
+        kept.extend(nodes)
+        return [weakref.ref(node) for node in nodes]
+
+    kept: list = []
+    first = promoted(OLD_FLOOR // 2)
+    for _ in range(MIDDLE_EVERY):
+        await turns.turn(garbage=IDLE_LIMIT)
+    kept.clear()  # `first` is now garbage in the oldest generation
+    assert 2 not in [generation for generation, _ in turns.collections]
+    assert all(ref() is not None for ref in first)
+
+    second = promoted(int(OLD_FLOOR * (1 + OLD_GROWTH)))
+    for _ in range(MIDDLE_EVERY):
+        await turns.turn(garbage=IDLE_LIMIT)
+
+    assert 2 in [generation for generation, _ in turns.collections]
+    assert all(ref() is None for ref in first)
+    assert all(ref() is not None for ref in second)
