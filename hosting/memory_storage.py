@@ -1,12 +1,11 @@
 """Conversation and user state in this process's memory, kept pickled.
 
-The SDK's `MemoryStorage` deep-copies every item twice per write and keeps it as a
-tree of live objects. Deep copies are slow Python code, and the live objects make
-every full garbage collection walk all idle calls' state: with a few thousand calls
-each collection paused the bot for tens of milliseconds, which is what a caller's
-slowest key presses waited on. Here each item is one `bytes` value (C to write and
-read, invisible to the collector) and writes follow the same `e_tag` rules as
-`BlobStorage`, so the default store behaves like the shared one.
+The SDK's `MemoryStorage` deep-copies every item twice per write (slow Python code)
+and keeps every call's state as a tree of live objects, which each full garbage
+collection walks again. Here each item is one `bytes` value: pickled and unpickled
+in C, and invisible to the collector. Writes follow the same `e_tag` rules as
+`BlobStorage`, so the default store behaves like the shared one; unlike the SDK's,
+an item read is a copy, so a turn's changes reach the store only when it saves.
 """
 
 from __future__ import annotations
