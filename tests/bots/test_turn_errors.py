@@ -2,9 +2,8 @@
 
 import logging
 
-from botbuilder.core import MemoryStorage
-
 from dialogs import prompts
+from hosting.memory_storage import MemoryStorage
 from telephony.wire import HANDOFF_TARGET_KEY, RecordingCommand
 
 from ..call_harness import Call, kinds
@@ -49,7 +48,7 @@ async def test_on_the_phone_an_error_is_apologised_for_and_the_caller_transferre
     assert sent[-1].value == {HANDOFF_TARGET_KEY: "+14255550100"}
     assert "RuntimeError" in caplog.text
     assert SECRET_LOOKING not in caplog.text, "the exception's message may quote the caller"
-    assert storage.memory == {}, "the call's state is cleared"
+    assert storage.snapshot() == {}, "the call's state is cleared"
 
 
 async def test_after_an_error_a_failed_transfer_brings_the_caller_back_to_the_menu():
