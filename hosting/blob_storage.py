@@ -24,7 +24,7 @@ from azure.storage.blob.aio import BlobServiceClient, ContainerClient
 from botbuilder.core import Storage
 from jsonpickle import Pickler, Unpickler
 
-from hosting.e_tags import StateConflictError, required_version, set_e_tag, without_e_tag
+from hosting.e_tags import ABSENT_E_TAG, StateConflictError, required_version, set_e_tag, without_e_tag
 
 MAX_BLOB_NAME = 1024
 
@@ -87,7 +87,9 @@ class BlobStorage(Storage):
     async def _write_one(self, key: str, value: Any) -> None:
         e_tag = required_version(key, value)
         conditions: dict[str, Any] = {}
-        if e_tag is not None:
+        if e_tag == ABSENT_E_TAG:
+            conditions = {"match_condition": MatchConditions.IfMissing}
+        elif e_tag is not None:
             conditions = {"etag": e_tag, "match_condition": MatchConditions.IfNotModified}
         data = json.dumps(Pickler(make_refs=False).flatten(without_e_tag(value)), separators=(",", ":"))
         try:

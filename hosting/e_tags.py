@@ -1,9 +1,10 @@
 """The `e_tag` rules both state stores follow.
 
 An item's `e_tag` is a key of a dict item or an attribute of a `StoreItem`. A write
-without one, or with `"*"`, is unconditional; any other value must match the stored
-version, or the write fails with `StateConflictError`. After a write the writer's
-item carries the new version, so a second save in the same turn is no conflict.
+without one, or with `"*"`, is unconditional; `ABSENT_E_TAG` writes only if nothing
+is stored under the key; any other value must match the stored version. Otherwise
+the write fails with `StateConflictError`. After a write the writer's item carries
+the new version, so a second save in the same turn is no conflict.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from botbuilder.core import StoreItem
 
 E_TAG = "e_tag"
 ANY_E_TAG = "*"
+# What a reader that found nothing holds: its first write must not overwrite another's.
+ABSENT_E_TAG = "(absent)"
 
 
 class StateConflictError(KeyError):

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from botbuilder.core import Storage
 
-from hosting.e_tags import StateConflictError, required_version, set_e_tag, without_e_tag
+from hosting.e_tags import ABSENT_E_TAG, StateConflictError, required_version, set_e_tag, without_e_tag
 
 
 class MemoryStorage(Storage):
@@ -43,7 +43,10 @@ class MemoryStorage(Storage):
         for key, value in changes.items():
             expected = required_version(key, value)
             stored = self._items.get(key)
-            if expected is not None and (stored is None or stored[0] != expected):
+            if expected == ABSENT_E_TAG:
+                if stored is not None:
+                    raise StateConflictError(key)
+            elif expected is not None and (stored is None or stored[0] != expected):
                 raise StateConflictError(key)
         for key, value in changes.items():
             self._versions += 1

@@ -19,6 +19,8 @@ from botbuilder.core import ConversationState as SdkConversationState
 from botbuilder.core import TurnContext
 from botbuilder.core.bot_state import CachedBotState
 
+from hosting.e_tags import ABSENT_E_TAG, E_TAG
+
 
 class _PickleHashedState(CachedBotState):
     def compute_hash(self, obj: object) -> bytes | str:
@@ -29,11 +31,19 @@ class _PickleHashedState(CachedBotState):
 
 
 class ConversationState(SdkConversationState):
-    """The SDK's `ConversationState`, with pickle-based change detection."""
+    """The SDK's `ConversationState`, with pickle-based change detection.
+
+    State loaded for a call that has none yet carries `ABSENT_E_TAG`, so its first
+    save creates it only if no other instance did meanwhile (the SDK's first save is
+    unconditional: two instances starting one call would silently overwrite).
+    """
 
     async def load(self, turn_context: TurnContext, force: bool = False) -> None:
         cached = self.get_cached_state(turn_context)
         if force or not cached or not cached.state:
             key = self.get_storage_key(turn_context)
             items = await self._storage.read([key])
-            turn_context.turn_state[self._context_service_key] = _PickleHashedState(items.get(key))
+            state = items.get(key)
+            if state is None:
+                state = {E_TAG: ABSENT_E_TAG}
+            turn_context.turn_state[self._context_service_key] = _PickleHashedState(state)

@@ -15,6 +15,7 @@ from config import DefaultConfig
 from hosting.blob_storage import BlobStorage
 from hosting.e_tags import StateConflictError
 from hosting.memory_storage import MemoryStorage
+from hosting.state import ConversationState as CallState
 from hosting.storage import create_storage
 
 
@@ -167,6 +168,38 @@ async def test_two_instances_saving_one_call_cannot_overwrite_each_other(azurite
     assert await step_b.get(turn()) == "payment"
     await instance_a.close()
     await instance_b.close()
+
+
+async def test_two_instances_starting_one_call_cannot_both_create_its_state(storage):
+    state_a, state_b = CallState(storage), CallState(storage)
+    step_a, step_b = state_a.create_property("step"), state_b.create_property("step")
+    turn_a, turn_b = turn(), turn()
+    assert await step_a.get(turn_a) is None
+    assert await step_b.get(turn_b) is None
+
+    await step_a.set(turn_a, "menu")
+    await state_a.save_changes(turn_a)
+    await step_b.set(turn_b, "consent")
+    with pytest.raises(StateConflictError):
+        await state_b.save_changes(turn_b)
+
+    assert await step_b.get(turn()) == "menu"
+
+
+async def test_a_call_whose_state_was_deleted_starts_afresh(storage):
+    state = CallState(storage)
+    step = state.create_property("step")
+    first = turn()
+    await step.set(first, "menu")
+    await state.save_changes(first)
+    await state.delete(first)
+
+    again = turn()
+    assert await step.get(again) is None
+    await step.set(again, "consent")
+    await state.save_changes(again)
+
+    assert await step.get(turn()) == "consent"
 
 
 async def test_dialog_state_comes_back_as_dialog_objects(storage):
