@@ -10,15 +10,15 @@ they cap a bot at a few dozen turns per second on two cores.
 does (it delegates to the SDK's public-cloud authentication) but hands out one
 connector client per (service URL, audience, app id), one user-token client per app
 id and one credentials object per (app id, scope, login endpoint). Connector clients
-send through `hosting.transport` (aiohttp on the event loop, one connection pool). Credentials are
-the SDK's own (`MicrosoftAppCredentials` over an msal app), so token caching and
-renewal before expiry are msal's; keeping one credentials object alive is what lets
-that cache work across turns.
+send through `hosting.transport` (aiohttp on the event loop, one connection pool).
+Credentials are the SDK's own (`MicrosoftAppCredentials` over an msal app), so token
+caching and renewal before expiry are msal's; keeping one credentials object alive
+is what lets that cache work across turns, and `hosting.tokens` asks it off the
+event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Generic, Hashable, Optional, TypeVar
@@ -48,6 +48,7 @@ from msrest.authentication import Authentication
 
 from config import DefaultConfig
 from hosting.connector import ConnectorClient
+from hosting.tokens import token_keeper
 from hosting.transport import aiohttp_pipeline
 
 USER_AGENT = f"Microsoft-BotFramework/3.1 (BotBuilder Python/{_SDK_VERSION})"
@@ -233,7 +234,7 @@ class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):
         credentials = await self._credentials.create_credentials(
             app_id, audience, self._endpoints.login_endpoint, self._endpoints.validate_authority
         )
-        await _refresh_token_off_loop(credentials)
+        await token_keeper(credentials).refresh()
         key = (service_url, audience, app_id)
         cached = self._connectors.get(key)
         if cached is not None:
@@ -270,19 +271,6 @@ class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):
         if self._http is not None:
             await self._http.close()
             self._http = None
-
-
-async def _refresh_token_off_loop(credentials: Authentication) -> None:
-    """Make sure the credentials hold a current token, fetching it on a worker thread.
-
-    msrest asks the credentials for a token synchronously while sending, and msal
-    fetches an expired one with a blocking HTTPS call: on the event loop that would
-    stall every call in the process. Asked here first, msal either answers from its
-    cache (a token it returns has at least five minutes left) or renews it on a
-    thread, so the send that follows within the turn finds it cached.
-    """
-    if getattr(credentials, "microsoft_app_id", None) and hasattr(credentials, "get_access_token"):
-        await asyncio.to_thread(credentials.get_access_token)
 
 
 def _app_id(claims_identity: ClaimsIdentity) -> Optional[str]:

@@ -17,12 +17,13 @@ import asyncio
 from typing import Any, Optional
 
 import aiohttp
-from botframework.connector.auth import AuthenticationConstants
 from msrest.pipeline import AsyncHTTPSender, AsyncPipeline, Request, Response, SansIOHTTPPolicy
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http import ClientRequest
 from msrest.universal_http.async_abc import AsyncClientResponse
 from multidict import CIMultiDict
+
+from hosting.tokens import token_keeper
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 RETRY_DELAY_S = 0.2
@@ -30,19 +31,18 @@ REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=3)
 
 
 class BearerToken(SansIOHTTPPolicy):
-    """Adds the credentials' bearer token, as the SDK's `AppCredentials.signed_session` does.
+    """Adds the bearer token, as the SDK's `AppCredentials.signed_session` does.
 
-    The token comes from msal's cache; `hosting.auth` renews it off the event loop
-    before each turn, so this lookup does not block.
+    The token is the one `hosting.tokens` keeps; `hosting.auth` refreshes it off the
+    event loop before each turn sends, so this does not block.
     """
 
     def __init__(self, credentials: Any):
-        self._credentials = credentials
+        self._tokens = token_keeper(credentials)
 
     def on_request(self, request: Request, **kwargs: Any) -> None:
-        app_id = getattr(self._credentials, "microsoft_app_id", None)
-        if app_id and app_id != AuthenticationConstants.ANONYMOUS_SKILL_APP_ID:
-            request.http_request.headers["Authorization"] = f"Bearer {self._credentials.get_access_token()}"
+        if self._tokens.needs_token:
+            request.http_request.headers["Authorization"] = f"Bearer {self._tokens.current()}"
 
 
 class _BufferedResponse(AsyncClientResponse):

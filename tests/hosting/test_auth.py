@@ -6,6 +6,7 @@ import asyncio
 import datetime
 import ipaddress
 import ssl
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 from botframework.connector.auth import (
     BotFrameworkAuthentication,
+    MicrosoftAppCredentials,
     PasswordServiceClientCredentialFactory,
 )
 from cryptography import x509
@@ -30,6 +32,7 @@ from cryptography.x509.oid import NameOID
 
 from benchmarks.targets import sdk_echo
 from config import DefaultConfig
+from hosting import tokens
 from hosting.auth import (
     CachingBotFrameworkAuthentication,
     CloudEndpoints,
@@ -251,8 +254,10 @@ async def test_a_token_is_acquired_once_and_sent_with_every_reply(login_endpoint
     await authentication.close()
 
 
-async def test_an_expired_token_is_renewed(login_endpoint, service_url):
+async def test_an_expired_token_is_renewed(login_endpoint, service_url, monkeypatch):
     # msal treats a token with under five minutes left as expired: this one expires 2 s after issue.
+    # The bot reuses a token for TOKEN_REUSE_S (4 min in production); 1 s here.
+    monkeypatch.setattr(tokens, "TOKEN_REUSE_S", 1.0)
     login = await login_endpoint([302, 3600])
     adapter, authentication = authenticated_bot(login)
     east = await service_url()
@@ -264,4 +269,28 @@ async def test_an_expired_token_is_renewed(login_endpoint, service_url):
 
     assert east.authorizations == ["Bearer token-1", "Bearer token-2", "Bearer token-2"]
     assert len(login.grants) == 2
+    await authentication.close()
+
+
+async def test_msal_is_asked_on_a_worker_thread_once_per_reuse_window_however_many_turns(
+    login_endpoint, service_url, monkeypatch
+):
+    asked_on: list[bool] = []
+    get_access_token = MicrosoftAppCredentials.get_access_token
+
+    def noting_the_thread(credentials, *args, **kwargs):
+        asked_on.append(threading.current_thread() is threading.main_thread())
+        return get_access_token(credentials, *args, **kwargs)
+
+    monkeypatch.setattr(MicrosoftAppCredentials, "get_access_token", noting_the_thread)
+    login = await login_endpoint([3600])
+    adapter, authentication = authenticated_bot(login)
+    east = await service_url()
+
+    await asyncio.gather(*(reprompt(adapter, east, f"call {n}") for n in range(5)))
+    for text in ("again", "and again"):
+        await reprompt(adapter, east, text)
+
+    assert len(east.texts()) == 7 and set(east.authorizations) == {"Bearer token-1"}
+    assert asked_on == [False], "msal asked more than once, or on the event loop's thread"
     await authentication.close()
