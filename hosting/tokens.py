@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from botframework.connector.auth import AuthenticationConstants
 
@@ -25,9 +25,8 @@ TOKEN_REUSE_S = 240.0
 class TokenKeeper:
     """The token for one credentials object. `await refresh()` before sending, then `current()`."""
 
-    def __init__(self, credentials: Any, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, credentials: Any):
         self._credentials = credentials
-        self._clock = clock
         self._token: Optional[str] = None
         self._fetched_at = 0.0
         self._fetching: Optional[asyncio.Task] = None
@@ -40,7 +39,7 @@ class TokenKeeper:
 
     def current(self) -> str:
         """The kept token while it is fresh; otherwise msal's answer, asked here (it may block)."""
-        if self._token is not None and self._clock() - self._fetched_at < TOKEN_REUSE_S:
+        if self._token is not None and self._fresh():
             return self._token
         return self._credentials.get_access_token()
 
@@ -49,14 +48,17 @@ class TokenKeeper:
 
         Turns that need a token at the same moment share one request.
         """
-        if not self.needs_token or (self._token is not None and self._clock() - self._fetched_at < TOKEN_REUSE_S):
+        if not self.needs_token or (self._token is not None and self._fresh()):
             return
         if self._fetching is None or self._fetching.done():
             self._fetching = asyncio.ensure_future(self._fetch())
         await asyncio.shield(self._fetching)
 
+    def _fresh(self) -> bool:
+        return time.monotonic() - self._fetched_at < TOKEN_REUSE_S
+
     async def _fetch(self) -> None:
-        asked_at = self._clock()
+        asked_at = time.monotonic()
         token = await asyncio.to_thread(self._credentials.get_access_token)
         self._token, self._fetched_at = token, asked_at
 
