@@ -11,10 +11,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_small_benchmark_run_measures_the_bot_next_to_the_echo_bot_and_the_ceiling(tmp_path):
+    tiny = ["--calls", "4", "--turns", "2", "--paced-turns", "1", "--think-s", "0.01", "--idle-calls", "4"]
+    targets = ["--only", "memory", "samples", "ceiling"]
     run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run_all", "--calls", "4", "--turns", "2", "--paced-turns", "1",
-         "--think-s", "0.01", "--idle-calls", "4", "--only", "memory", "samples", "ceiling", "--out", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=180,
+        [sys.executable, "-m", "benchmarks.run_all", *tiny, *targets, "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
 
     assert run.returncode == 0, run.stdout + run.stderr
