@@ -27,8 +27,7 @@ from .sealed import Sealer
 from .timers import CallTimers
 from .wire import TELEPHONY_CHANNEL
 
-_ENTRY = "entry"
-_HELD = "held"
+_ENTRY = "entry"  # the digits held so far; absent when none are
 _STRAY_TERMINATOR = "#"
 
 #: Says whether a complete entry is acceptable (e.g. a checksum, a lookup). May be async.
@@ -77,7 +76,8 @@ class DigitsPrompt(CallerInputDialog):
         keys = keys_from_text(activity.text)
         buffer = self._load(dc, state)
         if keys is None:
-            self._save(dc, state, _empty(buffer))
+            buffer.clear()
+            self._save(dc, state, buffer)
             return Recognition.NO_MATCH
         if not buffer and keys == _STRAY_TERMINATOR and keys != self.spec.cancel_key:
             return Recognition.IGNORED
@@ -94,11 +94,10 @@ class DigitsPrompt(CallerInputDialog):
     async def reprompt_dialog(self, context: TurnContext, instance: DialogInstance) -> None:
         """Asking again starts the entry over: the caller hears the whole prompt."""
         instance.state.pop(_ENTRY, None)
-        instance.state.pop(_HELD, None)
         await super().reprompt_dialog(context, instance)
 
     def timeout_s(self, state: dict) -> float:
-        return self.spec.inter_digit_timeout_s if state.get(_HELD) else self.spec.first_digit_timeout_s
+        return self.spec.inter_digit_timeout_s if _ENTRY in state else self.spec.first_digit_timeout_s
 
     async def _judge(self, entry: Entry) -> Any:
         if entry.status is EntryStatus.INCOMPLETE:
@@ -133,15 +132,8 @@ class DigitsPrompt(CallerInputDialog):
         """Keep what is held for the next turn; nothing at all once the entry is finished."""
         if buffer:
             state[_ENTRY] = buffer.to_state(self.sealer, _context(dc))
-            state[_HELD] = True
         else:
             state.pop(_ENTRY, None)
-            state.pop(_HELD, None)
-
-
-def _empty(buffer: DigitBuffer) -> DigitBuffer:
-    buffer.clear()
-    return buffer
 
 
 def _context(dc: DialogContext) -> str:
