@@ -200,7 +200,6 @@ async def new_http_session(limit: int) -> aiohttp.ClientSession:
     )
 
 
-
 class PaymentScript:
     """A caller who pays the demo account's balance by card, answering every recording command.
 
