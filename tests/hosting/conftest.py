@@ -7,8 +7,24 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 
 import pytest
 from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.core.adapters import TestAdapter
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
 
 from tests.azurite import azurite_connection_string  # noqa: F401  (fixture)
+
+
+def call_turn(conversation_id: str = "call-1", text: str = "1") -> TurnContext:
+    """A turn of a telephony call (a key press), for tests of state and storage."""
+    activity = Activity(
+        type=ActivityTypes.message,
+        channel_id="telephony",
+        conversation=ConversationAccount(id=conversation_id),
+        from_property=ChannelAccount(id="+14255550123"),
+        recipient=ChannelAccount(id="bot"),
+        text=text,
+    )
+    return TurnContext(TestAdapter(), activity)
 
 
 @dataclass

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from botbuilder.core import MemoryStorage, TurnContext
-from botbuilder.core.adapters import TestAdapter
+from botbuilder.core import MemoryStorage
 from botbuilder.dialogs import DialogInstance, DialogState
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
 
 from hosting.state import ConversationState
+from tests.hosting.conftest import call_turn
 
 
 class CountingStorage(MemoryStorage):
@@ -24,41 +23,27 @@ class CountingStorage(MemoryStorage):
         await super().write(changes)
 
 
-def turn() -> TurnContext:
-    return TurnContext(
-        TestAdapter(),
-        Activity(
-            type=ActivityTypes.message,
-            channel_id="telephony",
-            conversation=ConversationAccount(id="call-1"),
-            from_property=ChannelAccount(id="+14255550123"),
-            recipient=ChannelAccount(id="bot"),
-            text="9",
-        ),
-    )
-
-
 async def test_a_turn_that_changes_nothing_does_not_write_and_one_that_does_writes():
     storage = CountingStorage()
     state = ConversationState(storage)
     dialogs = state.create_property("dialogs")
 
-    first = turn()
+    first = call_turn(text="9")
     await dialogs.set(first, DialogState([DialogInstance(id="main_menu", state={"misses": 0})]))
     await state.save_changes(first)
     assert storage.writes == 1
 
-    unchanged = turn()
+    unchanged = call_turn(text="9")
     await dialogs.get(unchanged)
     await state.save_changes(unchanged)
     assert storage.writes == 1
 
-    changed = turn()
+    changed = call_turn(text="9")
     (await dialogs.get(changed)).dialog_stack[0].state["misses"] = 1
     await state.save_changes(changed)
     assert storage.writes == 2
 
-    assert (await dialogs.get(turn())).dialog_stack[0].state == {"misses": 1}
+    assert (await dialogs.get(call_turn(text="9"))).dialog_stack[0].state == {"misses": 1}
 
 
 async def test_state_pickle_cannot_hash_is_still_saved_when_changed():
@@ -66,7 +51,7 @@ async def test_state_pickle_cannot_hash_is_still_saved_when_changed():
     state = ConversationState(storage)
     callback = state.create_property("callback")
 
-    first = turn()
+    first = call_turn(text="9")
     await callback.get(first)
     await callback.set(first, lambda: None)
     await state.save_changes(first)

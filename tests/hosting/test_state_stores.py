@@ -6,10 +6,8 @@ import uuid
 
 import pytest
 from azure.storage.blob.aio import BlobServiceClient
-from botbuilder.core import ConversationState, StoreItem, TurnContext
-from botbuilder.core.adapters import TestAdapter
+from botbuilder.core import ConversationState, StoreItem
 from botbuilder.dialogs import DialogInstance, DialogState
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
 
 from config import DefaultConfig
 from hosting.blob_storage import BlobStorage
@@ -17,6 +15,7 @@ from hosting.e_tags import StateConflictError
 from hosting.memory_storage import MemoryStorage
 from hosting.state import ConversationState as CallState
 from hosting.storage import create_storage
+from tests.hosting.conftest import call_turn
 
 
 @pytest.fixture(params=["memory", "blob"])
@@ -33,18 +32,6 @@ async def storage(connection_string):
     store = BlobStorage(connection_string, f"state-{uuid.uuid4().hex[:12]}")
     yield store
     await store.close()
-
-
-def turn(conversation_id: str = "call-1") -> TurnContext:
-    activity = Activity(
-        type=ActivityTypes.message,
-        channel_id="telephony",
-        conversation=ConversationAccount(id=conversation_id),
-        from_property=ChannelAccount(id="+14255550123"),
-        recipient=ChannelAccount(id="bot"),
-        text="1",
-    )
-    return TurnContext(TestAdapter(), activity)
 
 
 async def test_items_round_trip_with_an_e_tag_and_missing_keys_are_left_out(storage):
@@ -152,11 +139,11 @@ async def test_two_instances_saving_one_call_cannot_overwrite_each_other(azurite
     state_a, state_b = ConversationState(instance_a), ConversationState(instance_b)
     step_a, step_b = state_a.create_property("step"), state_b.create_property("step")
 
-    setup = turn()
+    setup = call_turn()
     await step_a.set(setup, "menu")
     await state_a.save_changes(setup)
 
-    turn_a, turn_b = turn(), turn()
+    turn_a, turn_b = call_turn(), call_turn()
     assert await step_a.get(turn_a) == "menu"
     assert await step_b.get(turn_b) == "menu"
     await step_a.set(turn_a, "payment")
@@ -165,7 +152,7 @@ async def test_two_instances_saving_one_call_cannot_overwrite_each_other(azurite
     with pytest.raises(StateConflictError):
         await state_b.save_changes(turn_b)
 
-    assert await step_b.get(turn()) == "payment"
+    assert await step_b.get(call_turn()) == "payment"
     await instance_a.close()
     await instance_b.close()
 
@@ -173,7 +160,7 @@ async def test_two_instances_saving_one_call_cannot_overwrite_each_other(azurite
 async def test_two_instances_starting_one_call_cannot_both_create_its_state(storage):
     state_a, state_b = CallState(storage), CallState(storage)
     step_a, step_b = state_a.create_property("step"), state_b.create_property("step")
-    turn_a, turn_b = turn(), turn()
+    turn_a, turn_b = call_turn(), call_turn()
     assert await step_a.get(turn_a) is None
     assert await step_b.get(turn_b) is None
 
@@ -183,33 +170,33 @@ async def test_two_instances_starting_one_call_cannot_both_create_its_state(stor
     with pytest.raises(StateConflictError):
         await state_b.save_changes(turn_b)
 
-    assert await step_b.get(turn()) == "menu"
+    assert await step_b.get(call_turn()) == "menu"
 
 
 async def test_a_call_whose_state_was_deleted_starts_afresh(storage):
     state = CallState(storage)
     step = state.create_property("step")
-    first = turn()
+    first = call_turn()
     await step.set(first, "menu")
     await state.save_changes(first)
     await state.delete(first)
 
-    again = turn()
+    again = call_turn()
     assert await step.get(again) is None
     await step.set(again, "consent")
     await state.save_changes(again)
 
-    assert await step.get(turn()) == "consent"
+    assert await step.get(call_turn()) == "consent"
 
 
 async def test_dialog_state_comes_back_as_dialog_objects(storage):
     conversation_state = ConversationState(storage)
     dialog_state = conversation_state.create_property("DialogState")
-    first = turn()
+    first = call_turn()
     await dialog_state.set(first, DialogState([DialogInstance(id="main_menu", state={"misses": 1})]))
     await conversation_state.save_changes(first)
 
-    restored = await dialog_state.get(turn())
+    restored = await dialog_state.get(call_turn())
 
     assert isinstance(restored, DialogState)
     assert isinstance(restored.dialog_stack[0], DialogInstance)
