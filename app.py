@@ -28,8 +28,9 @@ from hosting.auth import create_authentication
 from hosting.collector import TurnPacedCollector
 from hosting.guarded_auth import GuardedAuthentication
 from hosting.state import ConversationState
-from hosting.storage import create_storage
+from hosting.storage import create_leases, create_storage
 from hosting.streaming_fix import fix_streaming_response_ids
+from hosting.turn_lease import TurnLeaseMiddleware
 from recordings.webhook import setup_recordings
 from services.accounts import JsonAccountDirectory
 from services.payments import DemoPaymentGateway
@@ -77,6 +78,7 @@ def create_bot(config: DefaultConfig, adapter: BotAdapter, storage: Storage) -> 
     call_dialog = CallDialog(deps, tasks)
     bot = CallBot(conversation_state, call_dialog, deps)
     adapter.use(SerialTurnsMiddleware())
+    adapter.use(TurnLeaseMiddleware(create_leases(storage)))  # one turn per call across instances too
     adapter.on_turn_error = turn_error_handler(conversation_state, deps)
     return bot, timers
 

@@ -54,7 +54,7 @@ class BlobStorage(Storage):
     async def read(self, keys: list[str]) -> dict[str, Any]:
         if not keys:
             return {}
-        await self._ensure_container()
+        await self.ensure_container()
         found = await asyncio.gather(*(self._read_one(key) for key in keys))
         return {key: value for key, value in zip(keys, found) if value is not None}
 
@@ -63,12 +63,17 @@ class BlobStorage(Storage):
             raise ValueError("changes are required when writing")
         if not changes:
             return
-        await self._ensure_container()
+        await self.ensure_container()
         await asyncio.gather(*(self._write_one(key, value) for key, value in changes.items()))
 
     async def delete(self, keys: Iterable[str]) -> None:
-        await self._ensure_container()
+        await self.ensure_container()
         await asyncio.gather(*(self._delete_one(key) for key in keys))
+
+    @property
+    def container(self) -> ContainerClient:
+        """The container the state is in (the call leases beside it use it too)."""
+        return self._container
 
     async def close(self) -> None:
         """Release the HTTP session."""
@@ -110,7 +115,8 @@ class BlobStorage(Storage):
         except ResourceNotFoundError:
             pass
 
-    async def _ensure_container(self) -> None:
+    async def ensure_container(self) -> None:
+        """Create the container on first use (once per process)."""
         if self._container_ready:
             return
         async with self._container_lock:

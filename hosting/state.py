@@ -9,17 +9,26 @@ is C code and an order of magnitude faster; everything else is the SDK's.
 A pickle of equal state can differ (dict insertion order, shared references), which
 only means an unneeded save, never a missed one. State pickle cannot handle falls
 back to the SDK's hash.
+
+A save that loses its ETag check (another turn of the call saved first: possible only
+when a turn lost its lease, see `hosting/turn_lease.py`) drops the turn's changes
+instead of failing the turn: the call's state stays what the other turn made of it,
+and the caller hears no error.
 """
 
 from __future__ import annotations
 
+import logging
 import pickle
 
 from botbuilder.core import ConversationState as SdkConversationState
 from botbuilder.core import TurnContext
 from botbuilder.core.bot_state import CachedBotState
 
-from hosting.e_tags import ABSENT_E_TAG, E_TAG
+from hosting.e_tags import ABSENT_E_TAG, E_TAG, StateConflictError
+from hosting.turn_lease import forget_call_lease, turn_lease
+
+log = logging.getLogger(__name__)
 
 
 class _PickleHashedState(CachedBotState):
@@ -47,3 +56,18 @@ class ConversationState(SdkConversationState):
             if state is None:
                 state = {E_TAG: ABSENT_E_TAG}
             turn_context.turn_state[self._context_service_key] = _PickleHashedState(state)
+
+    async def save_changes(self, turn_context: TurnContext, force: bool = False) -> None:
+        try:
+            await super().save_changes(turn_context, force)
+        except StateConflictError:
+            lease = turn_lease(turn_context)
+            log.warning(
+                "Another turn of the call saved first%s: this turn's state changes are dropped",
+                " (this turn had lost the call's lease)" if lease is not None and lease.lost else "",
+            )
+            turn_context.turn_state.pop(self._context_service_key, None)
+
+    async def delete(self, turn_context: TurnContext) -> None:
+        await super().delete(turn_context)
+        forget_call_lease(turn_context)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from botbuilder.core import Storage
 
 from config import DefaultConfig
+from hosting.blob_leases import BlobLeases
 from hosting.blob_storage import BlobStorage
+from hosting.leases import Leases
+from hosting.memory_leases import MemoryLeases
 from hosting.memory_storage import MemoryStorage
 
 
@@ -17,3 +20,14 @@ def create_storage(config: DefaultConfig) -> Storage:
     if config.STORAGE == "blob":
         return BlobStorage(config.AZURE_STORAGE_CONNECTION_STRING, config.STATE_BLOB_CONTAINER)
     return MemoryStorage()
+
+
+def create_leases(storage: Storage) -> Leases:
+    """Where a call's turn lease is kept: beside its state (`hosting/turn_lease.py`).
+
+    Blob leases in the state container for `BlobStorage`; this process's memory for any
+    other store, which only this process can reach.
+    """
+    if isinstance(storage, BlobStorage):
+        return BlobLeases(storage.container, storage.ensure_container)
+    return MemoryLeases()

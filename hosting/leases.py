@@ -1,0 +1,38 @@
+"""Leases: which instance may run a call's turn right now.
+
+A lease is held under a name (one per call) by one holder at a time, for `period_s`
+seconds unless renewed. The holder that dies simply stops renewing, so its lease
+ends by itself: no instance ever has to notice another one's death.
+
+Two stores keep them: `BlobLeases` (blob leases in the state container, shared by every
+instance) and `MemoryLeases` (this process only), chosen with the state store so that
+memory and blob state serialize turns the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Leases(Protocol):
+    """Where leases are kept. Every method is one round trip at most."""
+
+    @property
+    def period_s(self) -> float:
+        """How long a lease lasts unless its holder renews it."""
+        ...
+
+    async def acquire(self, name: str, lease_id: str) -> bool:
+        """Take the lease `name` as `lease_id`; False if another holder has it."""
+        ...
+
+    async def renew(self, name: str, lease_id: str) -> bool:
+        """Extend `lease_id`'s lease by another period; False if it was lost to another holder."""
+        ...
+
+    async def release(self, name: str, lease_id: str, *, forget: bool = False) -> None:
+        """Let the next holder in. `forget`: the call is over, remove what kept the lease too.
+
+        Releasing a lease that was lost meanwhile does nothing.
+        """
+        ...

@@ -1,0 +1,56 @@
+"""Leases in this process's memory, for `STORAGE=memory`.
+
+They follow the blob leases' rules (a period, renewal, expiry, a lost lease), so one
+process with memory state serializes a call's turns exactly as several instances with
+blob state do, and the rules can be tested without a storage service.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+DEFAULT_PERIOD_S = 15.0
+
+
+@dataclass(frozen=True)
+class _Held:
+    lease_id: str
+    until: float
+
+
+class MemoryLeases:
+    """Lease name → holder and the moment its lease ends (on `clock`)."""
+
+    def __init__(self, period_s: float = DEFAULT_PERIOD_S, clock: Callable[[], float] = time.monotonic):
+        self._period_s = period_s
+        self._clock = clock
+        self._held: dict[str, _Held] = {}
+
+    @property
+    def period_s(self) -> float:
+        return self._period_s
+
+    async def acquire(self, name: str, lease_id: str) -> bool:
+        held = self._held.get(name)
+        if held is not None and held.lease_id != lease_id and held.until > self._clock():
+            return False
+        self._held[name] = _Held(lease_id, self._clock() + self._period_s)
+        return True
+
+    async def renew(self, name: str, lease_id: str) -> bool:
+        held = self._held.get(name)
+        if held is None or held.lease_id != lease_id:
+            return False  # expired and taken by another holder meanwhile
+        self._held[name] = _Held(lease_id, self._clock() + self._period_s)
+        return True
+
+    async def release(self, name: str, lease_id: str, *, forget: bool = False) -> None:
+        held = self._held.get(name)
+        if held is not None and held.lease_id == lease_id:
+            del self._held[name]
+
+    def __len__(self) -> int:
+        """Leases held or expired but not yet released."""
+        return len(self._held)
