@@ -8,6 +8,8 @@ the turn, and a call that has no state yet has no blob to lease.
 
 The lock blob is created on a call's first turn and deleted with the lease when the
 call's state is forgotten. Blob leases last 15 to 60 seconds (the service's limits).
+A turn that has to wait queues an empty blob named by its ticket under
+`waiting/<state blob name>/` and deletes it once it holds the lease.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from azure.storage.blob.aio import BlobLeaseClient, ContainerClient
 from hosting.blob_storage import blob_name
 
 LOCK_PREFIX = "leases/"
+QUEUE_PREFIX = "waiting/"
 MIN_PERIOD_S, MAX_PERIOD_S = 15, 60
 # "LeaseAlreadyPresent", "LeaseIdMismatchWithLeaseOperation", ...: someone else holds it.
 CONFLICT = 409
@@ -29,6 +32,10 @@ PRECONDITION_FAILED = 412
 
 def lock_blob_name(name: str) -> str:
     return LOCK_PREFIX + blob_name(name)
+
+
+def queue_prefix(name: str) -> str:
+    return f"{QUEUE_PREFIX}{blob_name(name)}/"
 
 
 class BlobLeases:
@@ -84,6 +91,20 @@ class BlobLeases:
         except HttpResponseError as error:
             if error.status_code not in (CONFLICT, PRECONDITION_FAILED):  # lost meanwhile: not ours to release
                 raise
+
+    async def waiting(self, name: str) -> list[str]:
+        await self._ready()
+        prefix = queue_prefix(name)
+        return [blob.name[len(prefix):] async for blob in self._container.list_blobs(name_starts_with=prefix)]
+
+    async def join(self, name: str, ticket: str) -> None:
+        await self._container.get_blob_client(queue_prefix(name) + ticket).upload_blob(b"", overwrite=True)
+
+    async def leave(self, name: str, ticket: str) -> None:
+        try:
+            await self._container.delete_blob(queue_prefix(name) + ticket)
+        except ResourceNotFoundError:
+            pass
 
     async def _create_lock(self, name: str) -> None:
         lock = self._container.get_blob_client(lock_blob_name(name))

@@ -2,7 +2,8 @@
 
 A lease is held under a name (one per call) by one holder at a time, for `period_s`
 seconds unless renewed. The holder that dies simply stops renewing, so its lease
-ends by itself: no instance ever has to notice another one's death.
+ends by itself: no instance ever has to notice another one's death. Beside each lease
+is a queue of tickets, so that turns waiting for it get it in the order they came.
 
 Two stores keep them: `BlobLeases` (blob leases in the state container, shared by every
 instance) and `MemoryLeases` (this process only), chosen with the state store so that
@@ -35,4 +36,16 @@ class Leases(Protocol):
 
         Releasing a lease that was lost meanwhile does nothing.
         """
+        ...
+
+    async def waiting(self, name: str) -> list[str]:
+        """The tickets of the turns queued for the lease `name`, in no particular order."""
+        ...
+
+    async def join(self, name: str, ticket: str) -> None:
+        """Queue `ticket` for the lease `name`."""
+        ...
+
+    async def leave(self, name: str, ticket: str) -> None:
+        """Take `ticket` out of the queue (whether or not it is in it)."""
         ...

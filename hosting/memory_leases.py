@@ -27,6 +27,7 @@ class MemoryLeases:
         self._period_s = period_s
         self._clock = clock
         self._held: dict[str, _Held] = {}
+        self._waiting: dict[str, set[str]] = {}
 
     @property
     def period_s(self) -> float:
@@ -50,6 +51,18 @@ class MemoryLeases:
         held = self._held.get(name)
         if held is not None and held.lease_id == lease_id:
             del self._held[name]
+
+    async def waiting(self, name: str) -> list[str]:
+        return list(self._waiting.get(name, ()))
+
+    async def join(self, name: str, ticket: str) -> None:
+        self._waiting.setdefault(name, set()).add(ticket)
+
+    async def leave(self, name: str, ticket: str) -> None:
+        tickets = self._waiting.get(name, set())
+        tickets.discard(ticket)
+        if not tickets:
+            self._waiting.pop(name, None)
 
     def __len__(self) -> int:
         """Leases held or expired but not yet released."""

@@ -10,16 +10,22 @@ a turn's sends are the call (prompts, recording commands, the transfer); holding
 back until the save would change what the caller hears and when, and re-running a turn
 means every step must be free of side effects (a charge, a recording command) until
 then. A lease changes nothing in the bot: a turn waits until the previous one of its
-call has saved, on whichever instance, then reads fresh state. It costs two storage
-round trips per turn (acquire, release), and a wait only when two turns of one call
-overlap.
+call has saved, on whichever instance, then reads fresh state. It costs three storage
+requests per turn in two round trips (acquire beside a look at the queue; release),
+and a wait only when two turns of one call overlap.
 
 The lease is taken before the turn reads state and released after its save:
 
 - renewed every third of its period while the turn runs, so a long turn keeps it;
-- waited for with backoff (5 ms doubling to 200 ms), for at most two periods: an
-  instance that dies holding it stops renewing, so the lease ends within one period and
-  the call continues on another instance;
+- waited for in the order the channel sent the turns' activities: a turn that finds the
+  lease taken, or older turns waiting, queues a ticket beside the lease and polls with
+  backoff (5 ms doubling to 50 ms) until its ticket is the oldest and the lease is free.
+  Without the queue, the next turn queued in the holder's own process would always win
+  over a turn waiting on another instance, and a channel's answers (a command result,
+  the caller's next key) could overtake each other;
+- waited for at most two periods: an instance that dies holding the lease stops
+  renewing, so the lease ends within one period and the call continues on another
+  instance (a dead waiter's ticket is ignored once older than the longest wait);
 - lost when a renewal fails (the process stalled for a whole period and another turn
   took the lease): logged, and the turn's save then succeeds only if no other turn
   saved first (the ETag check); otherwise its changes are dropped (`hosting/state.py`),
@@ -37,6 +43,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Awaitable, Callable
 
 from botbuilder.core import Middleware, TurnContext
@@ -49,7 +56,7 @@ log = logging.getLogger(__name__)
 _TURN_LEASE = "hosting.turn_lease"
 _CALL_FORGOTTEN = "hosting.call_forgotten"
 FIRST_BACKOFF_S = 0.005
-LONGEST_BACKOFF_S = 0.2
+LONGEST_BACKOFF_S = 0.05
 
 
 @dataclass
@@ -78,6 +85,22 @@ def forget_call_lease(context: TurnContext) -> None:
     context.turn_state[_CALL_FORGOTTEN] = True
 
 
+def _ticket(activity: Activity) -> str:
+    """A turn's place in its call's queue: when the channel sent its activity, then a tie-breaker.
+
+    The channel's `timestamp` orders a call's posts on one clock, whichever instance each
+    lands on and however busy that instance is; a turn without one (a timer's) counts
+    from now.
+    """
+    sent = activity.timestamp
+    moment_s = sent.timestamp() if isinstance(sent, datetime) else time.time()
+    return f"{_ticket_at(moment_s)}-{uuid.uuid4().hex[:8]}"
+
+
+def _ticket_at(moment_s: float) -> str:
+    return f"{int(moment_s * 1_000_000):017d}"
+
+
 class TurnLeaseMiddleware(Middleware):
     """Holds the call's lease in `leases` around the rest of the turn."""
 
@@ -100,7 +123,7 @@ class TurnLeaseMiddleware(Middleware):
             return
         lease = TurnLease(name, uuid.uuid4().hex)
         context.turn_state[_TURN_LEASE] = lease
-        if not await self._wait_for(lease):
+        if not await self._wait_for(lease, _ticket(context.activity)):
             lease.lost = True
             log.warning("A call's lease stayed taken for %g s: running its turn without it", self._max_wait_s)
             await logic()
@@ -113,15 +136,36 @@ class TurnLeaseMiddleware(Middleware):
             await asyncio.gather(keeper, return_exceptions=True)
             await self._release(lease, forget=bool(context.turn_state.get(_CALL_FORGOTTEN)))
 
-    async def _wait_for(self, lease: TurnLease) -> bool:
+    async def _wait_for(self, lease: TurnLease, ticket: str) -> bool:
+        """Take the lease, after every turn of the call that came before this one and waits for it."""
+        acquired, waiting = await asyncio.gather(
+            self._leases.acquire(lease.name, lease.lease_id), self._leases.waiting(lease.name)
+        )
+        if acquired and min(self._current(waiting), default=ticket) >= ticket:
+            return True
+        if acquired:  # free for a moment, but others came first
+            await self._leases.release(lease.name, lease.lease_id)
+        await self._leases.join(lease.name, ticket)
+        try:
+            return await self._wait_in_turn(lease, ticket)
+        finally:
+            await self._leases.leave(lease.name, ticket)
+
+    async def _wait_in_turn(self, lease: TurnLease, ticket: str) -> bool:
         deadline = time.monotonic() + self._max_wait_s
         delay_s, longest_s = self._backoff_s
-        while not await self._leases.acquire(lease.name, lease.lease_id):
-            if time.monotonic() >= deadline:
-                return False
+        while time.monotonic() < deadline:
             await asyncio.sleep(delay_s * random.uniform(0.5, 1.0))  # jitter: waiters do not poll in step
             delay_s = min(delay_s * 2, longest_s)
-        return True
+            first = min(self._current(await self._leases.waiting(lease.name)), default=ticket)
+            if first >= ticket and await self._leases.acquire(lease.name, lease.lease_id):
+                return True
+        return False
+
+    def _current(self, tickets: list[str]) -> list[str]:
+        """Tickets of turns that may still be waiting (one older than the longest wait was left by a dead one)."""
+        oldest = _ticket_at(time.time() - self._max_wait_s - self._leases.period_s)
+        return [ticket for ticket in tickets if ticket >= oldest]
 
     async def _keep(self, lease: TurnLease) -> None:
         while True:
