@@ -11,7 +11,7 @@ import itertools
 import pytest
 
 from simulator.rules import TRANSITIONS, RecordingState, Refusal, apply
-from telephony.wire import ChannelError, RecordingCommand
+from telephony import ChannelError, RecordingCommand
 
 S, C = RecordingState, RecordingCommand
 

@@ -3,10 +3,10 @@
 import pytest
 from botbuilder.schema import Activity, Entity
 
-from telephony.call_control import hang_up_activity, is_e164, parse_handoff_status, transfer_activity
-from telephony.commands import command_activity, parse_command_result
-from telephony.dtmf import pressed_key
-from telephony.wire import RecordingCommand
+from telephony import hang_up_activity, is_e164, parse_handoff_status, transfer_activity
+from telephony import command_activity, parse_command_result
+from telephony import pressed_key
+from telephony import RecordingCommand
 
 
 @pytest.mark.parametrize("command", list(RecordingCommand))

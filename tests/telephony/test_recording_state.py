@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from telephony.commands import CommandResult
-from telephony.recording import Goal, Recording, RecordingState
-from telephony.wire import ChannelError, RecordingCommand
+from telephony import CommandResult
+from telephony import Goal, Recording, RecordingState
+from telephony import ChannelError, RecordingCommand
 
 S = RecordingState
 C = RecordingCommand
