@@ -51,7 +51,7 @@ class DefaultConfig:
 
     PORT: int = 3978
 
-    # The call flow (call-flow.md).
+    # The call flow (docs/call-flow.md).
     AGENT_PHONE_NUMBER: str = "+14255550100"
     RECORDING_RESULT_TIMEOUT_S: float = defaults.RECORDING_RESULT_TIMEOUT_S
     NO_INPUT_TIMEOUT_S: float = defaults.NO_INPUT_TIMEOUT_S

@@ -14,8 +14,19 @@ from enum import Enum
 
 from botbuilder.dialogs import ComponentDialog, Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 
-from telephony import InputResult, InputStatus, KeypadMenu, Menu, MenuError, MenuOption, Reprompt, StepOutcome
-from telephony import TransferOptions, TransferReason, recognized
+from telephony import (
+    InputResult,
+    InputStatus,
+    KeypadMenu,
+    Menu,
+    MenuError,
+    MenuOption,
+    Reprompt,
+    StepOutcome,
+    TransferOptions,
+    TransferReason,
+    recognized,
+)
 
 from .balance import BalanceDialog
 from .dependencies import CallDependencies

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from botbuilder.schema import Activity
 
 from telephony import InputHint, Menu, Reprompt, Ssml, TransferReason, Voice, say_as, spoken
 
 from .recording_policy import OPT_OUT
+
+if TYPE_CHECKING:
+    from .payment import Offer
 
 COMPANY = "Contoso Energy"
 
@@ -127,11 +131,8 @@ class Prompts:
     def nothing_to_pay(self) -> Activity:
         return self.say(NOTHING_TO_PAY)
 
-    def pay_offer(self, reason: Reprompt, offer, keys: Menu) -> Activity:
-        """The balance, then the offer's keys; a reprompt repeats the keys only.
-
-        `offer` has the `amount`, `due_date` and `currency` to read out.
-        """
+    def pay_offer(self, reason: Reprompt, offer: Offer, keys: Menu) -> Activity:
+        """The balance, then the offer's keys; a reprompt repeats the keys only."""
         prefix = REPROMPT_PREFIX.get(reason)
         if prefix:
             return self.say(f"{prefix} {keys.spoken}", hint=InputHint.EXPECTING)

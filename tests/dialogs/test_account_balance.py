@@ -1,4 +1,4 @@
-"""The account number and the balance (call flow sections 3 and 4)."""
+"""The account number and the balance (docs/call-flow.md, sections 3 and 4)."""
 
 from decimal import Decimal
 

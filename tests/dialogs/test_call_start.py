@@ -1,4 +1,4 @@
-"""Call start: recording, consent, the hold prompt and the start result (section 1)."""
+"""Call start: recording, consent, the hold prompt and the start result (docs/call-flow.md, section 1)."""
 
 from dialogs import prompts
 from dialogs.main_menu import MAIN_MENU

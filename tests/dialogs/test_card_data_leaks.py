@@ -21,8 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.payments import DEMO_DECLINED_CARD
-from telephony import SealedValueError
-from telephony import RecordingCommand
+from telephony import RecordingCommand, SealedValueError
 
 from ..call_harness import phone_call
 from ..services.card_numbers import check_digit

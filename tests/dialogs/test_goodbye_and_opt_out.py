@@ -1,4 +1,4 @@
-"""Goodbye (section 7), opt-out and global words (section 8), hang-up."""
+"""Goodbye, opt-out and global words, hang-up (docs/call-flow.md, sections 7 and 8)."""
 
 from dialogs import prompts
 from dialogs.main_menu import MAIN_MENU

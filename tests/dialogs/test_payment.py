@@ -1,4 +1,4 @@
-"""Paying by card with the recording paused (call flow section 5)."""
+"""Paying by card with the recording paused (docs/call-flow.md, section 5)."""
 
 from decimal import Decimal
 

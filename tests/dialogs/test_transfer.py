@@ -1,4 +1,4 @@
-"""Transfer to an agent (section 6)."""
+"""Transfer to an agent (docs/call-flow.md, section 6)."""
 
 from dialogs import prompts
 from dialogs.main_menu import MAIN_MENU

@@ -1,6 +1,6 @@
 """Whole calls against the real bot (`app.py` in a subprocess), over HTTP and streaming.
 
-Each test follows one path of the call flow (docs: call-flow.md) and checks
+Each test follows one path of the call flow (docs/call-flow.md) and checks
 what the caller heard and what ended up on the recording.
 """
 
@@ -83,7 +83,8 @@ async def test_consent_is_heard_before_anything_is_recorded(channel):
 async def test_nine_repeats_the_menu(channel):
     call = await connected(channel)
     await call.press("9")
-    await call.wait_for_prompt(MAIN_MENU.spoken)
+    prompt = await call.wait_for_prompt(MAIN_MENU.spoken)
+    assert prompt.text == MAIN_MENU.spoken, "the menu itself, not a reprompt that contains it"
     await hang_up_cleanly(call)
 
 

@@ -14,9 +14,10 @@ from telephony import (
     Entry,
     InputStatus,
     InvalidReason,
+    SealedValueError,
+    Sealer,
     keys_from_text,
 )
-from telephony import Sealer, SealedValueError
 
 # --- keys_from_text ---------------------------------------------------------
 
