@@ -27,7 +27,7 @@ from typing import Any, Callable
 import aiohttp
 from aiohttp import web
 
-from telephony.wire import (
+from telephony import (
     COMMAND_ACTIVITY,
     COMMAND_RESULT_ACTIVITY,
     DTMF_ENTITY_TYPE,

@@ -22,20 +22,21 @@ from dialogs.prompts import (
     ACCOUNT_NUMBER,
     CARD_EXPIRY,
     CARD_NUMBER,
-    MENU,
     NO_AGENT,
     SOMETHING_WENT_WRONG,
     PAUSING_FOR_CARD,
-    PAY_OFFER,
     RECORDING_STOPPED,
     SECURITY_CODE,
     TRANSFER_HOLD,
 )
+from dialogs.main_menu import MAIN_MENU
+from dialogs.payment import PAY_OFFER
 from hosting.blob_leases import MIN_PERIOD_S
-from telephony.wire import COMMAND_ACTIVITY, HANDOFF_INITIATE, RecordingCommand
+from telephony import COMMAND_ACTIVITY, HANDOFF_INITIATE, RecordingCommand
 from tests.scale.hasty_channel import HastyCall, HastyChannel, Heard
 
 CALLS = 100
+MENU = MAIN_MENU.spoken
 AT_ONCE = 10
 CARD = "4111111111111111"
 # Shorter than the default 3 s, but not 0: the transfer is sent after the pause result,
@@ -51,7 +52,7 @@ async def pay_by_card(call: HastyCall, at: int) -> int:
     call.press("1")
     at = await call.heard(ACCOUNT_NUMBER, at)
     await call.press_all("123456")
-    at = await call.heard(PAY_OFFER, at)
+    at = await call.heard(PAY_OFFER.spoken, at)
     call.press("1")
     at = await call.heard(PAUSING_FOR_CARD, at)
     at = await call.heard(CARD_NUMBER, at)
@@ -178,7 +179,7 @@ async def test_a_call_whose_instance_dies_mid_turn_goes_on_on_the_other_once_the
         at = await call.heard(ACCOUNT_NUMBER, at, timeout_s=MIN_PERIOD_S + 10)
         waited_s = time.monotonic() - killed_at
         await call.press_all("123456")
-        await call.heard(PAY_OFFER, at)
+        await call.heard(PAY_OFFER.spoken, at)
 
     assert 3 < waited_s <= MIN_PERIOD_S + 2, f"the call waited {waited_s:.1f} s"
     assert trouble_in([tmp_path / "instance-1.log"]) == []
