@@ -46,6 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "benchmarks" / "results"
 SAMPLES_ECHO = "sdk-echo (samples' wiring)"
 CEILING = "bare aiohttp echo (ceiling)"
+BLOB_WITH_LEASE = "bot main menu [blob/Azurite]"
+BLOB_WITHOUT_LEASE = "bot, blob, no lease (before)"
 
 
 @dataclass
@@ -157,14 +159,21 @@ def reference_targets() -> list[Target]:
 
 
 def bot_targets(bot_command: str) -> list[Target]:
-    """This bot's main-menu turn, with memory and with blob state."""
+    """This bot's main-menu turn, with memory and with blob state (with and without the call's lease)."""
     python = sys.executable
     env = {"NO_INPUT_TIMEOUT_S": "3600", "LOG_LEVEL": "WARNING", "TRANSFER_DELAY_S": "0"}
     return [
         Target("bot main menu [memory]", [python, bot_command], MainMenuScript(), {**env, "STORAGE": "memory"}),
         Target(
-            "bot main menu [blob/Azurite]",
+            BLOB_WITH_LEASE,
             [python, bot_command],
+            MainMenuScript(),
+            {**env, "STORAGE": "blob"},
+            needs_blob=True,
+        ),
+        Target(
+            BLOB_WITHOUT_LEASE,
+            [python, "-m", "benchmarks.targets.bot_without_lease"],
             MainMenuScript(),
             {**env, "STORAGE": "blob"},
             needs_blob=True,
@@ -213,6 +222,14 @@ def format_ratios(results: list[TargetResult]) -> str:
             )
         if parts:
             lines.append(f"{r.name}: " + "; ".join(parts))
+    leased, unleased = by_name.get(BLOB_WITH_LEASE), by_name.get(BLOB_WITHOUT_LEASE)
+    if leased is not None and unleased is not None and unleased.turns_per_s:
+        lines.append(
+            "the call's lease, per turn (blob with it vs without): "
+            f"p50 {leased.p50_ms - unleased.p50_ms:+.1f} ms saturated, "
+            f"{leased.paced_p50_ms - unleased.paced_p50_ms:+.1f} ms paced; "
+            f"turns/s {leased.turns_per_s / unleased.turns_per_s:.2f}x"
+        )
     return "\n".join(lines)
 
 

@@ -25,7 +25,7 @@ The lease is taken before the turn reads state and released after its save:
   the caller's next key) could overtake each other;
 - waited for at most two periods: an instance that dies holding the lease stops
   renewing, so the lease ends within one period and the call continues on another
-  instance (a dead waiter's ticket is ignored once older than the longest wait);
+  instance (a ticket older than a period is ignored too: it may be a dead waiter's);
 - lost when a renewal fails (the process stalled for a whole period and another turn
   took the lease): logged, and the turn's save then succeeds only if no other turn
   saved first (the ETag check); otherwise its changes are dropped (`hosting/state.py`),
@@ -163,8 +163,10 @@ class TurnLeaseMiddleware(Middleware):
         return False
 
     def _current(self, tickets: list[str]) -> list[str]:
-        """Tickets of turns that may still be waiting (one older than the longest wait was left by a dead one)."""
-        oldest = _ticket_at(time.time() - self._max_wait_s - self._leases.period_s)
+        """Tickets that hold their place: one older than a period may be a dead instance's, and
+        would hold the call up longer than a dead holder's lease; its turn, if alive, just
+        loses its place."""
+        oldest = _ticket_at(time.time() - self._leases.period_s)
         return [ticket for ticket in tickets if ticket >= oldest]
 
     async def _keep(self, lease: TurnLease) -> None:

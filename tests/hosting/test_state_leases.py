@@ -24,9 +24,6 @@ from hosting.storage import create_leases
 from hosting.turn_lease import TurnLeaseMiddleware
 from tests.hosting.conftest import call_turn
 
-Logic = Callable[[], Awaitable[None]]
-
-
 class FakeClock:
     def __init__(self) -> None:
         self.now = 1000.0

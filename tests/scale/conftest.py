@@ -17,7 +17,25 @@ import pytest
 from aiohttp import web
 
 from devtools.processes import ChildProcess, serve_app
+from telephony import TELEPHONY_CHANNEL
 from tests.azurite import azurite_connection_string  # noqa: F401  (fixture)
+
+
+CALLER = "+14255550123"
+
+
+def call_activity(conversation_id: str, activity_id: str, service_url: str, activity_type: str, **fields: Any) -> dict[str, Any]:
+    """An activity of a Telephony channel call from `CALLER`, as the channel posts it to the bot."""
+    return {
+        "type": activity_type,
+        "id": activity_id,
+        "channelId": TELEPHONY_CHANNEL,
+        "serviceUrl": service_url,
+        "conversation": {"id": conversation_id},
+        "from": {"id": CALLER, "name": CALLER},
+        "recipient": {"id": "bot", "name": "+14255550199"},
+        **fields,
+    }
 
 
 @dataclass

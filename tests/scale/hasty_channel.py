@@ -34,11 +34,9 @@ from telephony import (
     HANDOFF_FAILED,
     HANDOFF_INITIATE,
     HANDOFF_STATUS,
-    TELEPHONY_CHANNEL,
 )
-from tests.scale.conftest import Instance
+from tests.scale.conftest import CALLER, Instance, call_activity
 
-CALLER = "+14255550123"
 WAIT_S = 30.0
 
 _MASKED = re.compile(r"\w*\d\w*|\b[A-Z]{6,}\b")
@@ -102,7 +100,11 @@ class HastyCall:
 
     async def heard(self, fragment: str, since: int, timeout_s: float = WAIT_S) -> int:
         """Wait until a message from `since` on contains `fragment`; returns the index after it."""
-        return await asyncio.wait_for(self._heard(fragment.lower(), since), timeout_s)
+        try:
+            return await asyncio.wait_for(self._heard(fragment.lower(), since), timeout_s)
+        except asyncio.TimeoutError:
+            heard = [activity.get("text") or activity.get("name") or activity.get("type") for activity in self.received]
+            raise AssertionError(f"never heard {fragment!r} within {timeout_s:g} s; the call went: {heard}") from None
 
     async def _heard(self, fragment: str, since: int) -> int:
         while True:
@@ -156,16 +158,8 @@ class HastyCall:
                 raise AssertionError(f"{instance.name} answered {response.status} to a {activity['type']}")
 
     def _activity(self, activity_type: str, **fields: Any) -> dict[str, Any]:
-        return {
-            "type": activity_type,
-            "id": f"{self.conversation_id}-{next(self._ids)}",
-            "channelId": TELEPHONY_CHANNEL,
-            "serviceUrl": self.channel.url,
-            "conversation": {"id": self.conversation_id},
-            "from": {"id": CALLER, "name": CALLER},
-            "recipient": {"id": "bot", "name": "+14255550199"},
-            **fields,
-        }
+        activity_id = f"{self.conversation_id}-{next(self._ids)}"
+        return call_activity(self.conversation_id, activity_id, self.channel.url, activity_type, **fields)
 
 
 @dataclass

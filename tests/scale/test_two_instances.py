@@ -21,12 +21,10 @@ from telephony import (
     DTMF_ENTITY_TYPE,
     HANDOFF_INITIATE,
     HANDOFF_TARGET_KEY,
-    TELEPHONY_CHANNEL,
     RecordingCommand,
 )
-from tests.scale.conftest import Instance, ServiceUrl
+from tests.scale.conftest import CALLER, Instance, ServiceUrl, call_activity
 
-CALLER = "+14255550123"
 CARD_NUMBER = "4111111111111111"
 
 
@@ -40,16 +38,8 @@ class PhoneCall:
         self._ids = itertools.count(1)
 
     def _activity(self, activity_type: str, **fields: Any) -> dict[str, Any]:
-        return {
-            "type": activity_type,
-            "id": f"{self.conversation_id}-{next(self._ids)}",
-            "channelId": TELEPHONY_CHANNEL,
-            "serviceUrl": self.service.url,
-            "conversation": {"id": self.conversation_id},
-            "from": {"id": CALLER, "name": CALLER},
-            "recipient": {"id": "bot", "name": "+14255550199"},
-            **fields,
-        }
+        activity_id = f"{self.conversation_id}-{next(self._ids)}"
+        return call_activity(self.conversation_id, activity_id, self.service.url, activity_type, **fields)
 
     async def post(self, instance: Instance, activity: dict[str, Any]) -> list[dict[str, Any]]:
         """Post one activity; return what the bot sent during that turn."""
