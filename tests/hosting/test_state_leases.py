@@ -128,15 +128,18 @@ async def test_turns_waiting_for_a_call_run_in_the_order_the_channel_sent_them(s
         return note
 
     sent = datetime.now(timezone.utc)
-    running = asyncio.create_task(holder.turn(during=hold, sent_at=sent))
+
+    async def hold_then_post_the_next_activity() -> None:
+        await holder.turn(during=hold, sent_at=sent)
+        # Sent after the waiting one, and here the moment the lease is free: it must still wait.
+        await late.turn(during=noting("second"), sent_at=sent + timedelta(milliseconds=20))
+
+    running = asyncio.create_task(hold_then_post_the_next_activity())
     await reading.wait()
-    # The later activity reaches its instance first; the earlier one arrives after it.
-    second = asyncio.create_task(late.turn(during=noting("second"), sent_at=sent + timedelta(milliseconds=20)))
-    await asyncio.sleep(0.2)
-    first = asyncio.create_task(early.turn(during=noting("first"), sent_at=sent + timedelta(milliseconds=10)))
-    await asyncio.sleep(0.2)
+    waiting = asyncio.create_task(early.turn(during=noting("first"), sent_at=sent + timedelta(milliseconds=10)))
+    await asyncio.sleep(0.3)
     finish.set()
-    await asyncio.gather(running, second, first)
+    await asyncio.gather(running, waiting)
 
     assert order == ["first", "second"]
     assert await leases.waiting("telephony/conversations/call-1") == []
