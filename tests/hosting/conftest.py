@@ -27,6 +27,12 @@ def call_turn(conversation_id: str = "call-1", text: str = "1") -> TurnContext:
     return TurnContext(TestAdapter(), activity)
 
 
+@pytest.fixture(params=["memory", "blob"])
+def connection_string(request) -> str | None:
+    """Run the test on both state stores: None for memory, an Azurite connection string for blob."""
+    return request.getfixturevalue("azurite_connection_string") if request.param == "blob" else None
+
+
 @dataclass
 class ChannelServiceUrl:
     """What the channel's service URL received: each reply and its Authorization header."""

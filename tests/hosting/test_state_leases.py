@@ -32,12 +32,6 @@ class FakeClock:
         return self.now
 
 
-@pytest.fixture(params=["memory", "blob"])
-def connection_string(request) -> str | None:
-    """None for memory state, an Azurite connection string for blob state."""
-    return request.getfixturevalue("azurite_connection_string") if request.param == "blob" else None
-
-
 @pytest.fixture
 async def shared(connection_string):
     """A store and its leases, as every instance of one deployment shares them."""

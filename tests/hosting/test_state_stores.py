@@ -18,12 +18,6 @@ from hosting.storage import create_storage
 from tests.hosting.conftest import call_turn
 
 
-@pytest.fixture(params=["memory", "blob"])
-def connection_string(request) -> str | None:
-    """None for the memory store, an Azurite connection string for the blob store."""
-    return request.getfixturevalue("azurite_connection_string") if request.param == "blob" else None
-
-
 @pytest.fixture
 async def storage(connection_string):
     if connection_string is None:

@@ -9,7 +9,8 @@ arrives, while the turn that sent the prompt may still be saving. Every post of 
 goes to the next instance in turn, as a load balancer without affinity would send it.
 
 Only answers race; a caller's keys keep their order (each waits for the previous key's
-response), as a person's keys, a few hundred milliseconds apart, would.
+response), as a person's keys, a few hundred milliseconds apart, would. Every post
+carries the moment it was sent in `timestamp`, as the channel stamps its activities.
 """
 
 from __future__ import annotations
@@ -80,9 +81,6 @@ class HastyCall:
 
     def transcript(self) -> list[Heard]:
         return [Heard.of(activity) for activity in self.received]
-
-    def mark(self) -> int:
-        return len(self.received)
 
     def connect(self) -> None:
         self._caller(self._activity("conversationUpdate", membersAdded=[{"id": CALLER, "name": CALLER}]))

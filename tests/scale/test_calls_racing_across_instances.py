@@ -18,29 +18,30 @@ from typing import Awaitable, Callable
 import aiohttp
 from azure.storage.blob.aio import BlobServiceClient
 
+from dialogs.main_menu import MAIN_MENU
+from dialogs.payment import PAY_OFFER
 from dialogs.prompts import (
     ACCOUNT_NUMBER,
     CARD_EXPIRY,
     CARD_NUMBER,
     NO_AGENT,
-    SOMETHING_WENT_WRONG,
     PAUSING_FOR_CARD,
     RECORDING_STOPPED,
     SECURITY_CODE,
+    SOMETHING_WENT_WRONG,
     TRANSFER_HOLD,
 )
-from dialogs.main_menu import MAIN_MENU
-from dialogs.payment import PAY_OFFER
 from hosting.blob_leases import MIN_PERIOD_S
 from telephony import COMMAND_ACTIVITY, HANDOFF_INITIATE, RecordingCommand
 from tests.scale.hasty_channel import HastyCall, HastyChannel, Heard
 
 CALLS = 100
-MENU = MAIN_MENU.spoken
 AT_ONCE = 10
+MENU = MAIN_MENU.spoken
 CARD = "4111111111111111"
-# Shorter than the default 3 s, but not 0: the transfer is sent after the pause result,
-# as with any delay long enough for the hold prompt to be heard.
+# The transfer follows the pause by 1 s (3 s by default), not 0: with no delay the pause
+# result and the transfer's failed status are two answers in flight at once, and the
+# order in which they reach the bot decides which turn runs first, on one instance or two.
 QUICK_TRANSFER = {"TRANSFER_DELAY_S": "1"}
 START, PAUSE, RESUME = (RecordingCommand.START.value, RecordingCommand.PAUSE.value, RecordingCommand.RESUME.value)
 # What an instance logs when turns of a call race (start-up warnings about unset settings are not trouble).
