@@ -6,8 +6,10 @@ blobs cannot collide with state. Not the state blob itself: a leased blob refuse
 write and delete that does not carry the lease id, which would tie the state store to
 the turn, and a call that has no state yet has no blob to lease.
 
-The lock blob is created on a call's first turn and deleted with the lease when the
-call's state is forgotten. Blob leases last 15 to 60 seconds (the service's limits).
+The lock blob is created on a call's first turn and deleted with the lease when a turn
+forgets the call's state. A call forgotten after its turn failed (the SDK runs the error
+handler once the turn's middleware is done, so without the lease) keeps its empty lock
+blob. Blob leases last 15 to 60 seconds (the service's limits).
 A turn that has to wait queues an empty blob named by its ticket under
 `waiting/<state blob name>/` and deletes it once it holds the lease.
 """
