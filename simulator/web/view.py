@@ -121,17 +121,24 @@ def mark(event: TimelineEvent) -> dict[str, object]:
     """One mark on the timeline bar: a short label to draw and the words a screen reader reads."""
     text = event.written_text
     masked = text != event.text
-    short, words = {
-        EventKind.PROMPT: ("▶", f"Bot said: {text}"),
-        EventKind.KEY: (text, f"Key {text}" + (" (masked: not recorded)" if masked else "")),
-        EventKind.SPEECH: ("“”", f"You said: {text}" + (" (masked: not recorded)" if masked else "")),
-        EventKind.TRANSFER: ("⇥", f"Transfer to {text}"),
-        EventKind.HANDOFF_STATUS: ("✗", f"Transfer failed: {text}"),
-        EventKind.CALL_ENDED: ("⏹", f"Call ended: {STATUS_WORDS.get(CallStatus(text), text)}"),
-        EventKind.COMMAND_RESULT: ("✗", f"Recording {text}"),
-    }[event.kind]
+    not_recorded = " (masked: not recorded)" if masked else ""
+    kind = event.kind
+    if kind is EventKind.PROMPT:
+        short, words = "▶", f"Bot said: {text}"
+    elif kind is EventKind.KEY:
+        short, words = text, f"Key {text}{not_recorded}"
+    elif kind is EventKind.SPEECH:
+        short, words = "“”", f"You said: {text}{not_recorded}"
+    elif kind is EventKind.TRANSFER:
+        short, words = "⇥", f"Transfer to {text}"
+    elif kind is EventKind.HANDOFF_STATUS:
+        short, words = "✗", f"Transfer failed: {text}"
+    elif kind is EventKind.CALL_ENDED:
+        short, words = "end", f"Call ended: {STATUS_WORDS[CallStatus(text)]}"
+    else:
+        short, words = "✗", f"Recording {text}"
     return {
-        "seq": event.seq, "kind": event.kind.value, "label": short, "text": words,
+        "seq": event.seq, "kind": kind.value, "label": short, "text": words,
         "recorded": event.recorded, "masked": masked,
     }
 
@@ -152,6 +159,8 @@ def transcript(call: Call) -> list[dict[str, object]]:
             entries.append((entry.seq, _action(entry)))
     for event in call.timeline.of_kind(EventKind.SPEECH):
         entries.append((event.seq, {"seq": event.seq, "from": "caller", "text": event.written_text}))
+    for event in call.timeline.of_kind(EventKind.CALL_ENDED):
+        entries.append((event.seq, {"seq": event.seq, "from": "action", "text": STATUS_WORDS[CallStatus(event.text)]}))
     return [entry for _, entry in sorted(entries, key=lambda pair: pair[0])]
 
 
@@ -172,7 +181,7 @@ def _action(action: BotAction) -> dict[str, object]:
 def barge_in(call: Call) -> dict[str, object] | None:
     """The input hint of the latest prompt and what it lets the caller do."""
     prompts = call.prompts
-    if not prompts:
+    if not prompts or call.status.ended:
         return None
     hint = prompts[-1].input_hint
     try:

@@ -69,7 +69,8 @@
 
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (event.target.closest("input, select, textarea")) return;
+    // Typing into the words box or choosing in a list is not dialling.
+    if (event.target.closest("input[type=text], select, textarea")) return;
     if (event.key.length === 1 && PHONE_KEYS.includes(event.key)) {
       event.preventDefault();
       press(event.key);
@@ -180,7 +181,7 @@
   }
 
   function drawBargeIn(bargeIn) {
-    ui.bargeIn.textContent = bargeIn ? `${bargeIn.words} (${bargeIn.hint})` : "No prompt yet";
+    ui.bargeIn.textContent = bargeIn ? `${bargeIn.words} (${bargeIn.hint})` : "No prompt playing";
     ui.bargeIn.dataset.keys = bargeIn ? bargeIn.keys : true;
     ui.bargeIn.dataset.speech = bargeIn ? bargeIn.speech : true;
   }
@@ -207,6 +208,7 @@
         item.append(" ", badge);
       }
       ui.transcript.append(item);
+      ui.transcript.scrollTop = ui.transcript.scrollHeight;
     }
   }
 
