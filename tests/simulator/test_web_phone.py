@@ -15,10 +15,14 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, expect
 
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
+
 from dialogs import prompts as P
 from simulator.web.speech import speech_for
 
 from .browser import WAIT_MS, PhonePage, WebPhoneServer, chromium, phone_page, web_phone
+from .scripted_bot import ScriptedBot, ScriptedBotServer
 from .test_e2e_payment import ACCOUNT, APPROVED, CARD, CODE, EXPIRY, card_ending
 
 
@@ -214,3 +218,27 @@ async def test_the_page_loads_nothing_from_another_site(browser, server):
         await phone.page.reload()
         await expect(phone.page.get_by_role("button", name="Call")).to_be_enabled(timeout=WAIT_MS)
     assert requested and all(url.startswith(server.url) or url.startswith(server.url.replace("http", "ws")) for url in requested)
+
+
+async def test_the_voice_language_and_rate_come_from_the_prompts_ssml(browser):
+    bot = ScriptedBot()
+    slow_british = (
+        "<speak version='1.0' xmlns='http://www.w3.org/2001/10/synthesis' xml:lang='en-US'>"
+        "<voice name='en-GB-SoniaNeural' xml:lang='en-GB'><prosody rate='-20%'>Mind the gap.</prosody></voice></speak>"
+    )
+
+    async def script(context: TurnContext) -> None:
+        if context.activity.type == "conversationUpdate":
+            await context.send_activity(Activity(type="message", text="Mind the gap.", speak=slow_british))
+
+    bot.script = script
+    bot_server = ScriptedBotServer(bot)
+    await bot_server.start()
+    try:
+        async with web_phone(bot_server.url) as server, phone_page(browser, server.url) as phone:
+            await phone.call()
+            await phone.wait_for_bot("Mind the gap.")
+            (spoken,) = await phone.spoken()
+            assert spoken == {"text": "Mind the gap.", "lang": "en-GB", "rate": pytest.approx(0.8), "voice": None}
+    finally:
+        await bot_server.stop()
