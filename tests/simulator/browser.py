@@ -42,14 +42,20 @@ speechSynthesis.speak = (utterance) => {
 speechSynthesis.cancel = () => { window.__cancelled += 1; realCancel(); };
 window.__seen = [];
 document.addEventListener("DOMContentLoaded", () => {
+  // One callback per batch of changes the page made in one go (one message from the server):
+  // changes in different batches were on screen one after the other, not together.
   const indicator = document.getElementById("indicator");
-  const transcript = document.getElementById("transcript");
-  new MutationObserver(() => window.__seen.push({what: "indicator", state: indicator.dataset.state}))
-    .observe(indicator, {attributes: true, attributeFilter: ["data-state"]});
-  new MutationObserver((changes) => {
-    for (const change of changes) for (const node of change.addedNodes)
-      window.__seen.push({what: "transcript", text: node.querySelector(".text").textContent});
-  }).observe(transcript, {childList: true});
+  let batch = 0;
+  const observer = new MutationObserver((changes) => {
+    batch += 1;
+    for (const change of changes) {
+      if (change.target === indicator) window.__seen.push({batch, indicator: indicator.dataset.state});
+      for (const node of change.addedNodes)
+        window.__seen.push({batch, prompt: node.querySelector(".text").textContent});
+    }
+  });
+  observer.observe(indicator, {attributes: true, attributeFilter: ["data-state"]});
+  observer.observe(document.getElementById("transcript"), {childList: true});
 });
 """
 

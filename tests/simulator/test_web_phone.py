@@ -81,9 +81,9 @@ async def test_a_paid_call_pauses_the_recording_before_the_card_prompt_and_masks
     await phone.screenshot("paid-call.png")
 
     seen = await phone.seen()
-    paused_at = next(i for i, s in enumerate(seen) if s == {"what": "indicator", "state": "paused"})
-    card_prompt_at = next(i for i, s in enumerate(seen) if s["what"] == "transcript" and s["text"] == P.CARD_NUMBER)
-    assert paused_at < card_prompt_at
+    paused_at = next(s["batch"] for s in seen if s.get("indicator") == "paused")
+    card_prompt_at = next(s["batch"] for s in seen if s.get("prompt") == P.CARD_NUMBER)
+    assert paused_at < card_prompt_at  # on screen first, not merely in the same update
 
     key_marks = phone.page.locator("#marks .mark[data-kind=key] .mark-label")
     masked = await phone.boxes("#marks .mark[data-kind=key][data-masked=true]")
