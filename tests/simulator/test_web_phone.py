@@ -62,6 +62,7 @@ async def pay_by_card(phone: PhonePage) -> None:
     await phone.wait_for_bot(P.CARD_EXPIRY)
     await phone.type_keys(EXPIRY)
     await phone.wait_for_bot(P.SECURITY_CODE)
+    await phone.screenshot("card-entry.png")
     await phone.type_keys(CODE + "#")
     await phone.wait_for_bot(card_ending(CARD))
     await phone.click_keys("1")
