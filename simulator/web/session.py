@@ -9,6 +9,7 @@ the recording pause before it sees the card prompt that follows.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -70,12 +71,15 @@ class PhoneSession:
             self.complain(f"{error}. Is the bot running (make run)?")
         except (BotRejected, CallTimeout) as error:
             self.complain(str(error).splitlines()[0])
+        except RuntimeError as error:  # the call ended while the request was on its way
+            self.complain(str(error))
         self.show()
 
     async def hang_up(self) -> None:
-        """The page went away: put the phone down."""
+        """The page went away: put the phone down (a bot that is gone already needs no goodbye)."""
         if self._call is not None and not self._call.status.ended:
-            await self._call.hang_up()
+            with contextlib.suppress(LineError, CallTimeout):
+                await self._call.hang_up()
 
     async def _carry_out(self, request: Request) -> None:
         if request.action is Action.FAULTS:

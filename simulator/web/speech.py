@@ -9,6 +9,7 @@ to the call, and falls back to the display text when the SSML is unusable.
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import asdict, dataclass
@@ -41,6 +42,7 @@ class Speech:
         return {**asdict(self), "voiceHint": self.voice_hint}
 
 
+@functools.lru_cache(maxsize=512)  # the page's picture is rebuilt on every change; prompts repeat
 def speech_for(ssml: str, display_text: str) -> Speech:
     """The utterance for a prompt with `ssml` (its `speak` field) and `display_text`."""
     try:

@@ -13,12 +13,14 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from botbuilder.core import TurnContext
 
 from devtools.processes import ROOT
 from simulator.web.speech import Speech, rate_multiple, speech_for
 from telephony.ssml import Voice, say_as
 
 from .browser import WebPhoneServer, web_phone
+from .scripted_bot import ScriptedBot, ScriptedBotServer, speak
 
 
 @pytest.fixture
@@ -42,6 +44,14 @@ async def exchange(server: WebPhoneServer, *messages: object) -> list[dict]:
                     received.append(await socket.receive_json(timeout=1.0))
                 except asyncio.TimeoutError:
                     return received
+
+
+async def until(socket: aiohttp.ClientWebSocketResponse, wanted) -> dict:
+    """The first message from the server that is `wanted`."""
+    while True:
+        message = await socket.receive_json(timeout=10)
+        if wanted(message):
+            return message
 
 
 def errors(received: list[dict]) -> list[str]:
@@ -96,6 +106,27 @@ async def test_a_bot_that_is_not_running_is_named_in_the_error():
     (error,) = errors(received)
     assert "cannot reach the bot at http://127.0.0.1:9/api/messages" in error and "make run" in error
     assert received[-1]["call"] is None
+
+
+async def test_a_bot_that_goes_away_mid_call_is_reported_and_closing_the_page_logs_no_traceback(caplog):
+    bot = ScriptedBot()
+
+    async def greet(context: TurnContext) -> None:
+        await context.send_activity(speak("Hello."))
+
+    bot.script = greet
+    bot_server = ScriptedBotServer(bot)
+    await bot_server.start()
+    async with web_phone(bot_server.url) as server:
+        async with aiohttp.ClientSession() as session, session.ws_connect(server.url + "ws") as socket:
+            await socket.send_json({"action": "dial"})
+            await until(socket, lambda m: m["type"] == "call" and bool(m["call"]) and bool(m["call"]["transcript"]))
+            await bot_server.stop()
+            await socket.send_json({"action": "press", "keys": "1"})
+            error = await until(socket, lambda m: m["type"] == "error")
+        await asyncio.sleep(0.5)  # the server notices the page is gone and hangs up
+    assert "cannot reach the bot" in error["message"] and "make run" in error["message"]
+    assert [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL") or r.exc_info] == []
 
 
 async def test_unknown_call_files_are_404_and_other_sites_cannot_open_the_socket(server):
