@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from telephony.wire import DTMF_KEYS, RecordingCommand
+from telephony import DTMF_KEYS, RecordingCommand
 
 MAX_WORDS = 500  # a caller's sentence, not a document
 # The page names commands by their last word: "start", "pause", "resume", "stop".

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from telephony.wire import InputHint
+from telephony import InputHint
 
 from ..call import ActionKind, BotAction, Call, CallStatus, Prompt
 from ..faults import FaultPlan, TransferFault

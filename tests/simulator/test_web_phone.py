@@ -19,6 +19,8 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from dialogs import prompts as P
+from dialogs.main_menu import MAIN_MENU
+from dialogs.payment import PAY_OFFER
 from simulator.web.speech import speech_for
 
 from .browser import WAIT_MS, PhonePage, WebPhoneServer, chromium, phone_page, web_phone
@@ -47,11 +49,11 @@ async def phone(browser: Browser, server: WebPhoneServer) -> AsyncIterator[Phone
 async def to_payment_offer(phone: PhonePage) -> None:
     """Call, choose billing on the keyboard, give the account number, accept on the dial pad."""
     await phone.call()
-    await phone.wait_for_bot(P.MENU)
+    await phone.wait_for_bot(MAIN_MENU.spoken)
     await phone.type_keys("1")
     await phone.wait_for_bot(P.ACCOUNT_NUMBER)
     await phone.type_keys(ACCOUNT)
-    await phone.wait_for_bot(P.PAY_OFFER)
+    await phone.wait_for_bot(PAY_OFFER.spoken)
     await phone.click_keys("1")
 
 
@@ -100,7 +102,7 @@ async def test_a_paid_call_pauses_the_recording_before_the_card_prompt_and_masks
 
 async def test_the_transcript_is_the_bots_prompts_and_each_is_spoken_once(phone, server):
     await phone.call()
-    await phone.wait_for_bot(P.MENU)
+    await phone.wait_for_bot(MAIN_MENU.spoken)
     await phone.type_keys("2")
     await phone.wait_for_bot(P.ACCOUNT_NUMBER)
     await phone.type_keys(ACCOUNT)
@@ -115,7 +117,7 @@ async def test_the_transcript_is_the_bots_prompts_and_each_is_spoken_once(phone,
 
 async def test_muting_stops_the_voice_and_later_prompts_are_not_spoken(phone):
     await phone.call()
-    await phone.wait_for_bot(P.MENU)
+    await phone.wait_for_bot(MAIN_MENU.spoken)
     before = len(await phone.spoken())
     await phone.page.get_by_label("Mute the bot's voice").check()
     assert await phone.page.evaluate("window.__cancelled") >= 1
@@ -150,7 +152,7 @@ async def test_a_refused_pause_takes_no_card_details_and_ends_in_the_transfer(ph
 async def test_a_failed_transfer_keeps_the_caller_on_the_line(phone):
     await phone.page.get_by_label("Fail the next transfer").check()
     await phone.call()
-    await phone.wait_for_bot(P.MENU)
+    await phone.wait_for_bot(MAIN_MENU.spoken)
     await phone.type_keys("0")
     await phone.wait_for_bot(P.NO_AGENT)
     await phone.wait_for_status("Connected")
@@ -160,7 +162,7 @@ async def test_a_failed_transfer_keeps_the_caller_on_the_line(phone):
 
 async def test_star_shows_the_caller_opted_out(phone):
     await phone.call()
-    await phone.wait_for_bot(P.MENU)
+    await phone.wait_for_bot(MAIN_MENU.spoken)
     await phone.wait_for_indicator("Recording")
     await phone.click_keys("*")
     await phone.wait_for_bot(P.RECORDING_STOPPED)
@@ -173,7 +175,7 @@ async def test_the_whole_call_can_be_made_with_the_keyboard_alone(phone):
     await page.keyboard.press("Tab")
     await expect(page.get_by_role("button", name="Call")).to_be_focused()
     await page.keyboard.press("Enter")
-    await phone.wait_for_bot(P.MENU)
+    await phone.wait_for_bot(MAIN_MENU.spoken)
     await expect(page.get_by_role("button", name="Hang up")).to_be_focused()
     await phone.type_keys("2")
     await phone.wait_for_bot(P.ACCOUNT_NUMBER)

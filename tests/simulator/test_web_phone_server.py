@@ -17,7 +17,7 @@ from botbuilder.core import TurnContext
 
 from devtools.processes import ROOT
 from simulator.web.speech import Speech, rate_multiple, speech_for
-from telephony.ssml import Voice, say_as
+from telephony import Voice, say_as
 
 from .browser import WebPhoneServer, web_phone
 from .scripted_bot import ScriptedBot, ScriptedBotServer, speak
