@@ -46,13 +46,18 @@ async def phone(browser: Browser, server: WebPhoneServer) -> AsyncIterator[Phone
         yield page
 
 
-async def to_payment_offer(phone: PhonePage) -> None:
-    """Call, choose billing on the keyboard, give the account number, accept on the dial pad."""
+async def give_account(phone: PhonePage, choice: str) -> None:
+    """Call, choose `choice` from the menu on the keyboard and type the account number."""
     await phone.call()
     await phone.wait_for_bot(MAIN_MENU.spoken)
-    await phone.type_keys("1")
+    await phone.type_keys(choice)
     await phone.wait_for_bot(P.ACCOUNT_NUMBER)
     await phone.type_keys(ACCOUNT)
+
+
+async def to_payment_offer(phone: PhonePage) -> None:
+    """Billing and payments, the account number, then accept the offer on the dial pad."""
+    await give_account(phone, "1")
     await phone.wait_for_bot(PAY_OFFER.spoken)
     await phone.click_keys("1")
 
@@ -101,11 +106,7 @@ async def test_a_paid_call_pauses_the_recording_before_the_card_prompt_and_masks
 
 
 async def test_the_transcript_is_the_bots_prompts_and_each_is_spoken_once(phone, server):
-    await phone.call()
-    await phone.wait_for_bot(MAIN_MENU.spoken)
-    await phone.type_keys("2")
-    await phone.wait_for_bot(P.ACCOUNT_NUMBER)
-    await phone.type_keys(ACCOUNT)
+    await give_account(phone, "2")
     await phone.wait_for_bot(P.ANYTHING_ELSE)
     (call,) = server.calls
     assert await phone.bot_lines() == call.said
