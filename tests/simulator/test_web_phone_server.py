@@ -95,9 +95,21 @@ async def test_a_call_placed_over_the_socket_hears_the_bot_and_ends_when_the_pag
     assert call.status.value == "hung_up"
 
 
-async def test_faults_set_from_the_page_are_shown_back_and_used_once(server):
-    received = await exchange(server, {"action": "faults", "command": "start", "fault": "fail", "failTransfer": True})
-    assert received[-1]["faults"] == {"recording": {"command": "start", "fault": "fail"}, "failTransfer": True}
+@pytest.mark.parametrize("fault", ["fail", "delay", "never_answer"])
+async def test_fault_toggles_set_from_the_page_are_armed_and_shown_back(server, fault):
+    received = await exchange(server, {"action": "faults", "command": "start", "fault": fault, "failTransfer": True})
+    assert received[-1]["faults"] == {"recording": {"command": "start", "fault": fault}, "failTransfer": True}
+    received = await exchange(server, {"action": "faults", "command": "start", "fault": "none", "failTransfer": False})
+    assert received[-1]["faults"] == {"recording": None, "failTransfer": False}
+
+
+async def test_a_delayed_start_leaves_the_call_unrecorded_until_the_late_answer(server):
+    received = await exchange(
+        server, {"action": "faults", "command": "start", "fault": "delay", "failTransfer": False}, {"action": "dial"}
+    )
+    assert received[-1]["call"]["recording"]["state"] == "stopped"  # the answer is 3 s late
+    (call,) = server.calls
+    assert call.timeline.first_prompt("Welcome") is not None
 
 
 async def test_a_bot_that_is_not_running_is_named_in_the_error():
