@@ -15,7 +15,7 @@ from typing import Callable, Mapping, TypeVar
 
 from dotenv import dotenv_values
 
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}\Z")  # \Z: no trailing newline, whether match or fullmatch
 
 T = TypeVar("T")
 
@@ -121,7 +121,7 @@ class DefaultConfig:
         return cls(**_parse(env))
 
     def __post_init__(self) -> None:
-        if not E164.match(self.AGENT_PHONE_NUMBER):
+        if not E164.fullmatch(self.AGENT_PHONE_NUMBER):
             raise ConfigError(
                 "AGENT_PHONE_NUMBER", "an E.164 number such as +14255550100", self.AGENT_PHONE_NUMBER
             )
