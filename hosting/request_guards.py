@@ -58,7 +58,7 @@ async def _read_body_in_time(request: web.Request) -> None:
     try:
         await asyncio.wait_for(request.read(), BODY_READ_TIMEOUT_S)
     except asyncio.TimeoutError:
-        log.info("%s %s: the body did not arrive within %.0f s", request.method, request.path, BODY_READ_TIMEOUT_S)
+        log.info("%s %s: the body did not arrive within %g s", request.method, request.path, BODY_READ_TIMEOUT_S)
         response = web.HTTPRequestTimeout(text="The request body did not arrive in time")
         response.force_close()
         raise response from None
