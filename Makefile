@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench call clean
+.PHONY: run test fuzz bench call clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: $(VENV)/.dev node_modules/.installed
 
 call: $(VENV)/.runtime node_modules/.installed
 	$(BIN)/python -m simulator call
+
+# The fuzz test at full size (make test runs a smaller one); FUZZ_SEED=n picks another stream.
+fuzz: $(VENV)/.dev node_modules/.installed
+	FUZZ_REQUESTS=$${FUZZ_REQUESTS:-10000} $(BIN)/python -m pytest -s -q tests/test_fuzz.py
 
 bench: $(VENV)/.dev node_modules/.installed
 	$(BIN)/python -m benchmarks.run_all

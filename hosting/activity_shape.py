@@ -12,6 +12,7 @@ or raises `ActivityShapeError` with a one-line reason.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,8 +22,11 @@ from msrest.exceptions import DeserializationError
 from msrest.serialization import Deserializer, Model
 
 _ISO_8601 = Deserializer()
-# A string field longer than this is not something a channel sends.
+# More items in one list than any channel sends in an activity.
 MAX_LIST_ITEMS = 256
+# Identifiers go into reply URLs and storage keys: no control characters, and not unbounded.
+MAX_ID_CHARS = 1024
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class ActivityShapeError(ValueError):
@@ -53,6 +57,17 @@ def _check_required(document: dict[str, Any]) -> None:
     for account in ("from", "recipient"):
         if not isinstance(document.get(account), dict):
             raise ActivityShapeError(f"'{account}' is required")
+    identifiers = {
+        "id": document.get("id"),
+        "replyToId": document.get("replyToId"),
+        "channelId": document["channelId"],
+        "conversation.id": conversation["id"],
+        "from.id": document["from"].get("id"),
+        "recipient.id": document["recipient"].get("id"),
+    }
+    for path, identifier in identifiers.items():
+        if identifier is not None and not _usable_identifier(identifier):
+            raise ActivityShapeError(f"'{path}' holds control characters, is not valid text, or is too long")
     service_url = document.get("serviceUrl")
     if not service_url:
         raise ActivityShapeError("'serviceUrl' is required")
@@ -60,8 +75,20 @@ def _check_required(document: dict[str, Any]) -> None:
         raise ActivityShapeError("'serviceUrl' must be an absolute http or https URL")
 
 
+def _usable_identifier(identifier: str) -> bool:
+    if len(identifier) > MAX_ID_CHARS or _CONTROL_CHARACTER.search(identifier):
+        return False
+    try:
+        identifier.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
+
+
 def is_service_url(url: str) -> bool:
     """Replies go to http(s) URLs with a host, and nowhere else."""
+    if not _usable_identifier(url):
+        return False
     try:
         parts = urlsplit(url)
         parts.port  # raises on a malformed port

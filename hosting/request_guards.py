@@ -30,6 +30,23 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def guard_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Reads the body within `BODY_READ_TIMEOUT_S`, then maps what the handler raises to a status."""
     try:
+        response = await _answer(request, handler)
+    except web.HTTPException as refusal:
+        _close_unless_upgraded(request, refusal)
+        raise
+    _close_unless_upgraded(request, response)
+    return response
+
+
+def _close_unless_upgraded(request: web.Request, response: web.StreamResponse) -> None:
+    """After an `Upgrade` request that was refused, aiohttp goes on reading the connection as the
+    new protocol, so a next request on it would never be answered: close it instead."""
+    if "Upgrade" in request.headers and response.status != 101 and not response.prepared:
+        response.force_close()
+
+
+async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
         if request.body_exists:
             await _read_body_in_time(request)
         return await handler(request)
