@@ -19,7 +19,7 @@ from aiohttp import web
 from config import DefaultConfig
 
 from .archive import RecordingArchive
-from .events import DeliveryTooLarge, MalformedDelivery, parse_delivery
+from .events import DeliveryTooLarge, MalformedDelivery, RecordingChunk, parse_delivery
 from .hosts import HostAllowList
 from .jobs import JobBook
 from .source import AcsRecordingSource
@@ -84,23 +84,28 @@ class RecordingIntake:
             log.info("Event Grid subscription validated")
             return web.json_response({"validationResponse": delivery.validation_code})
         assert self._book is not None and self._worker is not None, "recordings intake not started"
-        permitted = []
+        permitted: dict[str, RecordingChunk] = {}  # one job per document, however often it is listed
+        refused = 0
         for chunk in delivery.chunks:
-            if self._allowed.permits(chunk.content_location) and self._allowed.permits(chunk.metadata_location):
-                permitted.append(chunk)
+            if self._permits(chunk):
+                permitted.setdefault(chunk.document_id, chunk)
             else:
+                refused += 1
                 log.warning("refused recording %s: its locations are not on the host allow-list", chunk.document_id)
-        jobs = [job for job in await self._book.submit_all(permitted) if job is not None]
+        jobs = [job for job in await self._book.submit_all(list(permitted.values())) if job is not None]
         for job in jobs:
             self._worker.schedule(job)
         return web.json_response(
             {
                 "accepted": len(jobs),
-                "duplicates": len(permitted) - len(jobs),
-                "refused": len(delivery.chunks) - len(permitted),
+                "duplicates": len(delivery.chunks) - refused - len(jobs),
+                "refused": refused,
                 "ignored": delivery.ignored_events,
             }
         )
+
+    def _permits(self, chunk: RecordingChunk) -> bool:
+        return self._allowed.permits(chunk.content_location) and self._allowed.permits(chunk.metadata_location)
 
     async def handle_abuse_protection(self, request: web.Request) -> web.Response:
         """CloudEvents 1.0 webhook validation: allow the origin that asks."""

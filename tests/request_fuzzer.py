@@ -141,7 +141,7 @@ class RequestFuzzer:
             body = self._mutate_bytes(body)
         body = body[:MAX_BODY]
         headers: dict[str, str] = {}
-        content_type = r.choice(CONTENT_TYPES)
+        content_type = "application/json" if r.random() < 0.5 else r.choice(CONTENT_TYPES)
         if content_type:
             headers["Content-Type"] = content_type
         if target is Target.MESSAGES_WITH_CREDENTIALS and r.random() < 0.5:
