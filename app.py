@@ -6,6 +6,7 @@ App Service serves `APP` with gunicorn's aiohttp worker.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
@@ -14,14 +15,11 @@ from aiohttp.web import Request, Response, WebSocketResponse
 from botbuilder.core import BotAdapter, Storage, TurnContext
 
 from bots import CallBot
-from bots.turn_errors import turn_error_handler
 from config import ConfigError, DefaultConfig
-from dialogs.balance import BalanceDialog
-from dialogs.call import CallDialog
 from dialogs.dependencies import CallDependencies
-from dialogs.main_menu import MenuChoiceValue
-from dialogs.payment import PaymentDialog
+from dialogs.main_menu import MAIN_MENU
 from dialogs.prompts import Prompts
+from dialogs.recording_policy import recording_policy
 from hosting.adapter import StreamingCloudAdapter
 from hosting.auth import create_authentication
 from hosting.collector import TurnPacedCollector
@@ -34,12 +32,7 @@ from hosting.streaming_fix import fix_streaming_response_ids
 from recordings.webhook import setup_recordings
 from services.accounts import JsonAccountDirectory
 from services.payments import DemoPaymentGateway
-from telephony.recorder import CallRecorder
-from telephony.redaction import install_redaction
-from telephony.sealed import Sealer
-from telephony.serial_turns import SerialTurnsMiddleware
-from telephony.ssml import Voice
-from telephony.timers import CallTimers
+from telephony import CallRecorder, CallTimers, Menu, Sealer, SerialTurnsMiddleware, Sleep, Voice, install_redaction
 
 log = logging.getLogger(__name__)
 
@@ -52,34 +45,34 @@ STORAGE = web.AppKey("storage", Storage)
 COLLECTOR = web.AppKey("collector", TurnPacedCollector)
 
 
-def create_bot(config: DefaultConfig, adapter: BotAdapter, storage: Storage) -> tuple[CallBot, CallTimers]:
-    """The bot and its timers, on any adapter (the tests use botbuilder's TestAdapter)."""
+def create_bot(
+    config: DefaultConfig, adapter: BotAdapter, storage: Storage, sleep: Sleep = asyncio.sleep, menu: Menu = MAIN_MENU
+) -> CallBot:
+    """The bot, on any adapter (the tests use `telephony.testing.FakeChannel`'s); `sleep` drives its timers.
+
+    A bad `menu` table stops start-up here with a `MenuError` naming the row.
+    """
     conversation_state = ConversationState(storage)
     bot: CallBot | None = None
 
     async def run_turn(context: TurnContext) -> None:
         await bot.on_turn(context)
 
-    timers = CallTimers(adapter, run_turn, config.MicrosoftAppId)
-    voice = Voice(config.VOICE_NAME, config.VOICE_LOCALE, config.VOICE_STYLE or None)
+    recorder = CallRecorder(conversation_state)
     deps = CallDependencies(
         config,
-        CallRecorder(conversation_state),
-        timers,
-        Prompts(voice),
+        recorder,
+        recording_policy(config, recorder),
+        CallTimers(adapter, run_turn, config.MicrosoftAppId, sleep=sleep),
+        Prompts(Voice(config.VOICE_NAME, config.VOICE_LOCALE, config.VOICE_STYLE or None)),
         accounts=JsonAccountDirectory(),
         payments=DemoPaymentGateway(),
         sealer=Sealer.from_config(config.CARD_DATA_KEY, setting="CARD_DATA_KEY"),
     )
-    tasks = {
-        MenuChoiceValue.PAYMENT: PaymentDialog(deps),
-        MenuChoiceValue.BALANCE: BalanceDialog(deps),
-    }
-    call_dialog = CallDialog(deps, tasks)
-    bot = CallBot(conversation_state, call_dialog, deps)
+    bot = CallBot(conversation_state, deps, menu)
     adapter.use(SerialTurnsMiddleware())
-    adapter.on_turn_error = turn_error_handler(conversation_state, deps)
-    return bot, timers
+    adapter.on_turn_error = bot.on_turn_error
+    return bot
 
 
 def create_app(config: DefaultConfig) -> web.Application:
@@ -87,13 +80,13 @@ def create_app(config: DefaultConfig) -> web.Application:
     authentication = GuardedAuthentication(create_authentication(config), local_mode=config.local_mode)
     adapter = StreamingCloudAdapter(authentication)
     storage = create_storage(config)
-    bot, timers = create_bot(config, adapter, storage)
+    bot = create_bot(config, adapter, storage)
 
     app = web.Application(middlewares=[guard_requests])
     app[CONFIG] = config
     app[ADAPTER] = adapter
     app[BOT] = bot
-    app[TIMERS] = timers
+    app[TIMERS] = bot.timers
     app[AUTHENTICATION] = authentication
     app[STORAGE] = storage
     app[COLLECTOR] = TurnPacedCollector()

@@ -8,14 +8,14 @@ that names the variable and says what it expects.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Mapping, TypeVar
 
 from dotenv import dotenv_values
 
-E164 = re.compile(r"^\+[1-9][0-9]{6,14}\Z")  # \Z: no trailing newline, whether match or fullmatch
+from telephony import E164_EXAMPLE, defaults, is_e164
+
 
 T = TypeVar("T")
 
@@ -54,12 +54,12 @@ class DefaultConfig:
     HOST: str = "127.0.0.1"
     PORT: int = 3978
 
-    # The call flow (call-flow.md).
+    # The call flow (docs/call-flow.md).
     AGENT_PHONE_NUMBER: str = "+14255550100"
-    RECORDING_RESULT_TIMEOUT_S: float = 5.0
-    NO_INPUT_TIMEOUT_S: float = 8.0
-    MAX_RETRIES: int = 3
-    TRANSFER_DELAY_S: float = 3.0
+    RECORDING_RESULT_TIMEOUT_S: float = defaults.RECORDING_RESULT_TIMEOUT_S
+    NO_INPUT_TIMEOUT_S: float = defaults.NO_INPUT_TIMEOUT_S
+    MAX_RETRIES: int = defaults.MAX_MISSES
+    TRANSFER_DELAY_S: float = defaults.TRANSFER_DELAY_S
     STOP_RECORDING_ON_HANGUP: bool = False
     VOICE_NAME: str = "en-US-JennyNeural"
     VOICE_LOCALE: str = "en-US"
@@ -121,10 +121,8 @@ class DefaultConfig:
         return cls(**_parse(env))
 
     def __post_init__(self) -> None:
-        if not E164.fullmatch(self.AGENT_PHONE_NUMBER):
-            raise ConfigError(
-                "AGENT_PHONE_NUMBER", "an E.164 number such as +14255550100", self.AGENT_PHONE_NUMBER
-            )
+        if not is_e164(self.AGENT_PHONE_NUMBER):
+            raise ConfigError("AGENT_PHONE_NUMBER", f"an E.164 number such as {E164_EXAMPLE}", self.AGENT_PHONE_NUMBER)
         if self.MicrosoftAppType not in ("MultiTenant", "SingleTenant", "UserAssignedMSI"):
             raise ConfigError(
                 "MicrosoftAppType", "MultiTenant, SingleTenant or UserAssignedMSI", self.MicrosoftAppType

@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from aiohttp import web
 
-from telephony.wire import DTMF_ENTITY_TYPE, TELEPHONY_CHANNEL
+from telephony import DTMF_ENTITY_TYPE, TELEPHONY_CHANNEL
 
 BOT_ID = "28:telephony-bot"
 BOT_NUMBER = "+14255550199"

@@ -18,7 +18,7 @@ from typing import Any, Awaitable, Callable, Protocol
 import aiohttp
 
 from benchmarks.channel import CallActivities, ServiceUrl
-from telephony.wire import COMMAND_ACTIVITY, RecordingCommand
+from telephony import COMMAND_ACTIVITY, RecordingCommand
 
 
 class TurnFailed(RuntimeError):

@@ -1,8 +1,8 @@
-"""Asking for the caller's account number (call flow section 3), shared by balance and payment."""
+"""Asking for the caller's account number (docs/call-flow.md, section 3), shared by balance and payment."""
 
 from __future__ import annotations
 
-from telephony.digits_prompt import DigitsPrompt
+from telephony import DigitsPrompt
 
 from .dependencies import CallDependencies
 

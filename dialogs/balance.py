@@ -1,15 +1,14 @@
-"""Hearing the balance (call flow section 4)."""
+"""Hearing the balance (docs/call-flow.md, section 4)."""
 
 from __future__ import annotations
 
 from botbuilder.dialogs import ComponentDialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 
-from telephony.caller_input import InputResult, InputStatus
+from telephony import InputResult, StepOutcome, TransferReason
 
 from .account import ACCOUNT_NUMBER_PROMPT, account_number_prompt
 from .dependencies import CallDependencies
-from .outcomes import StepOutcome
-from .transfer import TRANSFER_DIALOG
+from .transfer import transfer
 
 BALANCE_DIALOG = "balance"
 _STEPS = "balance.steps"
@@ -22,7 +21,7 @@ class BalanceDialog(ComponentDialog):
         super().__init__(BALANCE_DIALOG)
         self.deps = deps
         self.add_dialog(account_number_prompt(deps))
-        self.add_dialog(WaterfallDialog(_STEPS, [self._ask_account, self._tell_balance, self._finish]))
+        self.add_dialog(WaterfallDialog(_STEPS, [self._ask_account, self._tell_balance]))
         self.initial_dialog_id = _STEPS
 
     async def _ask_account(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -30,13 +29,8 @@ class BalanceDialog(ComponentDialog):
 
     async def _tell_balance(self, step: WaterfallStepContext) -> DialogTurnResult:
         result: InputResult = step.result
-        if result.status is not InputStatus.RECOGNIZED:
-            return await step.begin_dialog(TRANSFER_DIALOG)
-        account = await self.deps.accounts.find(result.value)
-        if account is None:  # the directory changed since the number was checked
-            return await step.begin_dialog(TRANSFER_DIALOG)
+        account = await self.deps.accounts.find(result.value) if result.recognized else None
+        if account is None:  # out of tries, or the directory changed since the number was checked
+            return await transfer(step, TransferReason.MISSES)
         await step.context.send_activity(self.deps.prompts.balance(account.balance, account.due_date, account.currency))
         return await step.end_dialog(StepOutcome.DONE)
-
-    async def _finish(self, step: WaterfallStepContext) -> DialogTurnResult:
-        return await step.end_dialog(step.result)

@@ -1,12 +1,16 @@
-"""The whole call: connect and start recording, then the menu (sections 1 and 8).
+"""The whole call: connect and start recording, then the menu (docs/call-flow.md, sections 1, 8 and 9).
 
-Global words are handled here, before the active step sees the input: `*` or
-"stop recording" opts out of recording, "agent" transfers and "goodbye" hangs
-up, from anywhere except a step that refuses interruptions (card entry, a
-transfer in progress, hanging up).
+Global words are handled here, before the active step sees the input: the
+recording policy's opt-out (`*`, "stop recording") stops the recording, and
+the main menu's agent and goodbye words transfer or hang up, from anywhere
+except a step that refuses interruptions (card entry, a transfer in progress,
+hanging up).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
 
 from botbuilder.dialogs import (
     ComponentDialog,
@@ -18,30 +22,52 @@ from botbuilder.dialogs import (
 )
 from botbuilder.schema import ActivityTypes
 
-from telephony.caller_input import find_phrase
-from telephony.dtmf import pressed_key
-from telephony.recording import Goal
-from telephony.recording_step import RecordingStepDialog, RecordingStepOptions, RecordingStepResult
-from telephony.wire import TELEPHONY_CHANNEL
+from telephony import (
+    Goal,
+    Menu,
+    RecordingStepDialog,
+    RecordingStepOptions,
+    RecordingStepResult,
+    StepOutcome,
+    TransferOptions,
+    TransferReason,
+    find_phrase,
+    pressed_key,
+)
 
 from .dependencies import CallDependencies
 from .goodbye import GoodbyeDialog
-from .main_menu import AGENT_WORDS, GOODBYE_WORDS, MAIN_MENU_DIALOG, MainMenuDialog, MenuChoiceValue, TaskDialogs
-from .outcomes import StepOutcome
-from .transfer import TransferDialog
+from .main_menu import MAIN_MENU, MAIN_MENU_DIALOG, MainMenuDialog, MenuOptions, global_options
+from .transfer import TRANSFER_DIALOG, transfer_step
 
 CALL_DIALOG = "call"
 RECORDING_STEP_DIALOG = "recording-step"
 _CONNECT = "call.connect"
 
-OPT_OUT_KEY = "*"
-OPT_OUT_WORDS = ("stop recording", "do not record", "dont record")
+
+class CallEntry(str, Enum):
+    """Where a call's dialog begins."""
+
+    WELCOME = "welcome"  # a new call: recording and the consent notice, then the menu
+    MENU = "menu"  # back at the menu ("Is there anything else?")
+    AFTER_ERROR = "after-error"  # the bot failed: apologise and transfer, then the menu if no agent answers
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    entry: CallEntry = CallEntry.WELCOME
+    #: With `MENU`: a main menu row to act on at once (a global word said mid-task).
+    choice: str | None = None
+
+
+#: How the bot begins the call again after an unhandled error.
+AFTER_ERROR = CallOptions(CallEntry.AFTER_ERROR)
 
 
 class CallDialog(ComponentDialog):
-    """Options: `{"menu": True}` skips the welcome and opens at the menu again."""
+    """The call, around the main menu `menu` (the sample's `MAIN_MENU` unless a fork passes its own)."""
 
-    def __init__(self, deps: CallDependencies, task_dialogs: TaskDialogs):
+    def __init__(self, deps: CallDependencies, menu: Menu = MAIN_MENU):
         super().__init__(CALL_DIALOG)
         self.deps = deps
         self.add_dialog(
@@ -53,29 +79,35 @@ class CallDialog(ComponentDialog):
                 hold_prompt=deps.prompts.one_moment,
             )
         )
-        self.add_dialog(MainMenuDialog(deps, task_dialogs))
-        self.add_dialog(TransferDialog(deps))
+        self.add_dialog(MainMenuDialog(deps, menu))
+        self.add_dialog(transfer_step(deps))
         self.add_dialog(GoodbyeDialog(deps))
-        self.add_dialog(WaterfallDialog(_CONNECT, [self._start_recording, self._open_menu, self._finish]))
+        self.add_dialog(WaterfallDialog(_CONNECT, [self._connect, self._open_menu, self._finish]))
         self.initial_dialog_id = _CONNECT
+        self.global_options = global_options(menu)
 
-    async def _start_recording(self, step: WaterfallStepContext) -> DialogTurnResult:
-        if (step.options or {}).get("menu"):
+    async def _connect(self, step: WaterfallStepContext) -> DialogTurnResult:
+        options: CallOptions = step.options or CallOptions()
+        if options.entry is CallEntry.MENU:
             return await step.next(None)
+        if options.entry is CallEntry.AFTER_ERROR:
+            return await step.begin_dialog(TRANSFER_DIALOG, TransferOptions(TransferReason.ERROR))
         welcome = self.deps.prompts.welcome()
-        if step.context.activity.channel_id != TELEPHONY_CHANNEL:
+        if not self.deps.policy.starts_recording(step.context):
             await step.context.send_activity(welcome)
             return await step.next(None)
         return await step.begin_dialog(RECORDING_STEP_DIALOG, RecordingStepOptions(Goal.RECORDING, then_say=welcome))
 
     async def _open_menu(self, step: WaterfallStepContext) -> DialogTurnResult:
-        result: RecordingStepResult | None = step.result
-        if result is not None and not result.reached:
+        if step.result is StepOutcome.CALL_ENDED:
+            return await step.end_dialog(StepOutcome.CALL_ENDED)
+        if isinstance(step.result, RecordingStepResult) and not step.result.reached:
             recording = await self.deps.recorder.get(step.context)
             if not recording.opted_out:
                 await step.context.send_activity(self.deps.prompts.recording_failed())
-        options = step.options or {}
-        return await step.begin_dialog(MAIN_MENU_DIALOG, {"again": bool(options.get("menu")), "choice": options.get("choice")})
+        options: CallOptions = step.options or CallOptions()
+        again = options.entry is not CallEntry.WELCOME
+        return await step.begin_dialog(MAIN_MENU_DIALOG, MenuOptions(again=again, choice=options.choice))
 
     async def _finish(self, step: WaterfallStepContext) -> DialogTurnResult:
         return await step.end_dialog(step.result or StepOutcome.CALL_ENDED)
@@ -92,18 +124,17 @@ class CallDialog(ComponentDialog):
             return None
         if not _allows_interruptions(inner_dc):
             return None
-        key = pressed_key(activity)
-        if key == OPT_OUT_KEY or (key is None and find_phrase(activity.text, OPT_OUT_WORDS)):
-            await self.deps.recorder.opt_out(inner_dc.context)
+        if self.deps.policy.is_opt_out(activity):
+            await self.deps.policy.opt_out(inner_dc.context)
             await inner_dc.context.send_activity(self.deps.prompts.recording_stopped())
             await inner_dc.reprompt_dialog()
             return DialogTurnResult(DialogTurnStatus.Waiting)
-        if key is not None:
-            return None
-        for words, choice in ((AGENT_WORDS, MenuChoiceValue.AGENT), (GOODBYE_WORDS, MenuChoiceValue.GOODBYE)):
-            if find_phrase(activity.text, words):
+        if pressed_key(activity) is not None:
+            return None  # keys belong to the step that asked for them
+        for option in self.global_options:
+            if find_phrase(activity.text, option.synonyms):
                 await inner_dc.cancel_all_dialogs()
-                return await inner_dc.begin_dialog(_CONNECT, {"menu": True, "choice": choice.value})
+                return await inner_dc.begin_dialog(_CONNECT, CallOptions(CallEntry.MENU, choice=option.name))
         return None
 
 

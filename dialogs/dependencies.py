@@ -7,16 +7,10 @@ from dataclasses import dataclass
 from config import DefaultConfig
 from services.accounts import AccountDirectory
 from services.payments import PaymentGateway
-from telephony.caller_input import InputPolicy
-from telephony.keypad import DigitSpec
-from telephony.recorder import CallRecorder
-from telephony.sealed import Sealer
-from telephony.timers import CallTimers
+from telephony import CallRecorder, CallTimers, DigitSpec, InputPolicy, RecordingPolicy, Sealer, defaults
 
 from .prompts import Prompts
 
-# Between two keys of one entry; a caller reading a card number pauses less than this.
-INTER_DIGIT_TIMEOUT_S = 5.0
 _SHORTEST_WAIT_S = 0.01
 
 
@@ -24,6 +18,8 @@ _SHORTEST_WAIT_S = 0.01
 class CallDependencies:
     config: DefaultConfig
     recorder: CallRecorder
+    #: When the call is recorded (see `recording_policy.py`).
+    policy: RecordingPolicy
     timers: CallTimers
     prompts: Prompts
     accounts: AccountDirectory
@@ -39,5 +35,5 @@ class CallDependencies:
         """A `DigitSpec` with `rules`, waiting for the first key as long as any prompt waits."""
         first = max(self.config.NO_INPUT_TIMEOUT_S, _SHORTEST_WAIT_S)
         return DigitSpec(
-            **rules, first_digit_timeout_s=first, inter_digit_timeout_s=min(INTER_DIGIT_TIMEOUT_S, first)
+            **rules, first_digit_timeout_s=first, inter_digit_timeout_s=min(defaults.INTER_DIGIT_TIMEOUT_S, first)
         )

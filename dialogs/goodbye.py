@@ -1,14 +1,12 @@
-"""Goodbye and hang up (call flow section 7)."""
+"""Goodbye and hang up (docs/call-flow.md, section 7)."""
 
 from __future__ import annotations
 
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
-from telephony.call_control import hang_up_activity
-from telephony.recording import Goal
+from telephony import StepOutcome, hang_up_activity
 
 from .dependencies import CallDependencies
-from .outcomes import StepOutcome
 
 GOODBYE_DIALOG = "goodbye"
 
@@ -22,7 +20,6 @@ class GoodbyeDialog(Dialog):
 
     async def begin_dialog(self, dc: DialogContext, options: object = None) -> DialogTurnResult:
         await dc.context.send_activity(self.deps.prompts.goodbye())
-        if self.deps.config.STOP_RECORDING_ON_HANGUP:
-            await self.deps.recorder.request(dc.context, Goal.STOPPED)
+        await self.deps.policy.before_hang_up(dc.context)
         await dc.context.send_activity(hang_up_activity())
         return await dc.end_dialog(StepOutcome.CALL_ENDED)

@@ -1,36 +1,35 @@
-"""Everything the caller hears, in one place.
+"""Everything the caller hears, in one place, but for the words that offer a key.
 
 Forks change the words here. Each prompt has its display text as a constant
 (tests and the simulator import them) and a method that builds the message
-with SSML and the right barge-in hint.
+with SSML and the right barge-in hint. The words that offer a key ("To hear
+your balance, press 2.") live in the row of their menu table, beside the key
+(`main_menu.MAIN_MENU`, `payment.PAY_OFFER`, `payment.CONFIRM_CARD`,
+`recording_policy.OPT_OUT`), so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from botbuilder.schema import Activity
 
-from telephony.caller_input import Reprompt
-from telephony.messages import spoken
-from telephony.ssml import Ssml, Voice, say_as
-from telephony.wire import InputHint
+from telephony import InputHint, Menu, Reprompt, Ssml, TransferReason, Voice, say_as, spoken
+
+from .recording_policy import OPT_OUT
+
+if TYPE_CHECKING:
+    from .payment import Offer
 
 COMPANY = "Contoso Energy"
 
-WELCOME = (
-    f"Welcome to {COMPANY}. This call may be recorded for quality assurance. "
-    "To stop the recording at any time, press star."
-)
+WELCOME = f"Welcome to {COMPANY}. This call may be recorded for quality assurance. {OPT_OUT.words}"
 ONE_MOMENT = "One moment please."
 RECORDING_FAILED = "Recording has failed, but your call will continue."
 RECORDING_STOPPED = "Recording stopped for this call."
 
-MENU = (
-    "For billing and payments, press 1. To hear your balance, press 2. "
-    "To speak with an agent, press 0. To hear these options again, press 9."
-)
 NO_MATCH = "Sorry, I didn't catch that."
 NO_INPUT = "Are you still there?"
 ANYTHING_ELSE = "Is there anything else?"
@@ -44,7 +43,6 @@ ACCOUNT_NUMBER = "Please enter your 6-digit account number."
 ACCOUNT_NOT_FOUND = "I couldn't find that account."
 # "{amount}" and "{due_date}" are filled with `money_words` and `date_words`.
 BALANCE = "Your balance is {amount}, due on {due_date}."
-PAY_OFFER = "To pay it now by card, press 1. To go back, press 2."
 NOTHING_TO_PAY = "There is nothing to pay on this account."
 
 PAUSING_FOR_CARD = "For your security, I'm pausing the recording while you enter your card details."
@@ -58,8 +56,8 @@ CARD_EXPIRY = "Enter the expiry date as four digits, month then year."
 CARD_EXPIRY_INVALID = "That expiry date isn't valid."
 SECURITY_CODE = "Enter the 3 or 4 digit security code, then press pound."
 SECURITY_CODE_INVALID = "That security code isn't valid."
-# "{last_four}" is the last four digits, spaced out ("1 2 3 4").
-CARD_CONFIRM = "You entered a card ending in {last_four}. To confirm, press 1. To re-enter, press 2."
+# "{last_four}" is the last four digits, spaced out ("1 2 3 4"); the confirmation keys follow.
+CARD_ENDING = "You entered a card ending in {last_four}."
 PAYMENT_APPROVED = "Your payment of {amount} was approved. Your confirmation number is {confirmation}."
 PAYMENT_DECLINED = "Your card was declined."
 
@@ -88,12 +86,14 @@ class Prompts:
     def recording_stopped(self) -> Activity:
         return self.say(RECORDING_STOPPED)
 
-    def menu(self, reason: Reprompt, options: dict) -> Activity:
-        prefix = REPROMPT_PREFIX.get(reason) or (ANYTHING_ELSE if options.get("again") else "")
-        return self.say(f"{prefix} {MENU}".strip(), hint=InputHint.EXPECTING)
+    def menu(self, reason: Reprompt, menu: Menu, again: bool = False) -> Activity:
+        prefix = REPROMPT_PREFIX.get(reason) or (ANYTHING_ELSE if again else "")
+        return self.say(f"{prefix} {menu.spoken}".strip(), hint=InputHint.EXPECTING)
 
-    def transfer_hold(self) -> Activity:
-        return self.say(TRANSFER_HOLD, hint=InputHint.IGNORING)
+    def transfer_hold(self, reason: TransferReason = TransferReason.ASKED) -> Activity:
+        """"Please hold…", or after an error the apology, which says the transfer is coming."""
+        words = SOMETHING_WENT_WRONG if reason is TransferReason.ERROR else TRANSFER_HOLD
+        return self.say(words, hint=InputHint.IGNORING)
 
     def no_agent(self) -> Activity:
         return self.say(NO_AGENT)
@@ -101,11 +101,8 @@ class Prompts:
     def goodbye(self) -> Activity:
         return self.say(GOODBYE, hint=InputHint.IGNORING)
 
-    def something_went_wrong(self) -> Activity:
-        return self.say(SOMETHING_WENT_WRONG, hint=InputHint.IGNORING)
-
     # ---- account and balance ---------------------------------------------
-    def account_number(self, reason: Reprompt, options: dict) -> Activity:
+    def account_number(self, reason: Reprompt, options: None) -> Activity:
         prefix = {Reprompt.NO_MATCH: ACCOUNT_NOT_FOUND, Reprompt.NO_INPUT: NO_INPUT}.get(reason, "")
         return self.say(f"{prefix} {ACCOUNT_NUMBER}".strip(), hint=InputHint.EXPECTING)
 
@@ -134,21 +131,12 @@ class Prompts:
     def nothing_to_pay(self) -> Activity:
         return self.say(NOTHING_TO_PAY)
 
-    def pay_offer(self, reason: Reprompt, options: dict) -> Activity:
-        """The balance, then the offer to pay; a reprompt repeats the offer only.
-
-        Options: `amount` (decimal as text), `due_date` (ISO date), `currency`.
-        """
+    def pay_offer(self, reason: Reprompt, offer: Offer, keys: Menu) -> Activity:
+        """The balance, then the offer's keys; a reprompt repeats the keys only."""
         prefix = REPROMPT_PREFIX.get(reason)
         if prefix:
-            return self.say(f"{prefix} {PAY_OFFER}", hint=InputHint.EXPECTING)
-        return self.balance(
-            Decimal(options["amount"]),
-            date.fromisoformat(options["due_date"]),
-            options.get("currency", "USD"),
-            then=PAY_OFFER,
-            hint=InputHint.EXPECTING,
-        )
+            return self.say(f"{prefix} {keys.spoken}", hint=InputHint.EXPECTING)
+        return self.balance(offer.amount, offer.due_date, offer.currency, then=keys.spoken, hint=InputHint.EXPECTING)
 
     # ---- card payment ----------------------------------------------------
     def pausing_for_card(self) -> Activity:
@@ -160,27 +148,27 @@ class Prompts:
     def use_keypad(self) -> Activity:
         return self.say(USE_KEYPAD, hint=InputHint.IGNORING_SPEECH)
 
-    def card_number(self, reason: Reprompt, options: dict) -> Activity:
+    def card_number(self, reason: Reprompt, options: None) -> Activity:
         return self._card_prompt(CARD_NUMBER, CARD_NUMBER_INVALID, reason)
 
-    def card_expiry(self, reason: Reprompt, options: dict) -> Activity:
+    def card_expiry(self, reason: Reprompt, options: None) -> Activity:
         return self._card_prompt(CARD_EXPIRY, CARD_EXPIRY_INVALID, reason)
 
-    def security_code(self, reason: Reprompt, options: dict) -> Activity:
+    def security_code(self, reason: Reprompt, options: None) -> Activity:
         return self._card_prompt(SECURITY_CODE, SECURITY_CODE_INVALID, reason)
 
-    def card_confirm(self, reason: Reprompt, options: dict) -> Activity:
-        """Options: `last_four`, the only digits of a card that may be read back."""
-        last_four = options["last_four"]
+    def card_confirm(self, reason: Reprompt, last_four: str, keys: Menu) -> Activity:
+        """The card's last four digits, the only ones that may be read back, then the confirmation keys."""
         prefix = REPROMPT_PREFIX.get(reason, "")
-        before, after = CARD_CONFIRM.split("{last_four}")
+        before, after = CARD_ENDING.split("{last_four}")
+        text = f"{CARD_ENDING.format(last_four=' '.join(last_four))} {keys.spoken}"
         return spoken(
             self.voice,
             f"{prefix} {before}".lstrip(),
             say_as(last_four, "characters"),
-            after,
+            f"{after} {keys.spoken}",
             hint=InputHint.IGNORING_SPEECH,
-            text=f"{prefix} {CARD_CONFIRM.format(last_four=' '.join(last_four))}".lstrip(),
+            text=f"{prefix} {text}".lstrip(),
         )
 
     def payment_approved(self, amount: Decimal, confirmation: str, currency: str = "USD") -> Activity:

@@ -5,7 +5,7 @@ the channel would, enforces the channel's recording rules, and records what
 ended up on each call's recording. See docs/simulator.md.
 """
 
-from telephony.wire import RecordingCommand
+from telephony import RecordingCommand
 
 from .call import ActionKind, BotAction, BotRejected, Call, CallStatus, CallTimeout, ChannelOptions, Prompt
 from .channel import ChannelSimulator

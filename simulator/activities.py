@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from telephony.wire import (
+from telephony import (
     COMMAND_RESULT_ACTIVITY,
     DTMF_ENTITY_TYPE,
     HANDOFF_FAILED,

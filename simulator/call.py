@@ -17,7 +17,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Callable
 
-from telephony.wire import (
+from telephony import (
     COMMAND_ACTIVITY,
     DTMF_KEYS,
     HANDOFF_INITIATE,

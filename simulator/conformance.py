@@ -10,10 +10,9 @@ import re
 import xml.etree.ElementTree as ElementTree
 from typing import Any
 
-from telephony.wire import BREAK_LIMIT_MS
+from telephony import BREAK_LIMIT_MS, is_e164
 
 _BREAK = re.compile(r"<break\b[^>]*\btime\s*=\s*['\"](?P<amount>[\d.]+)\s*(?P<unit>ms|s)['\"]", re.IGNORECASE)
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 def prompt_problems(activity: dict[str, Any]) -> list[str]:
@@ -45,5 +44,4 @@ def command_problems(activity: dict[str, Any]) -> list[str]:
     return []
 
 
-def is_e164(number: object) -> bool:
-    return isinstance(number, str) and bool(E164.match(number))
+__all__ = ["command_problems", "is_e164", "prompt_problems"]

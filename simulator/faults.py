@@ -12,7 +12,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from enum import Enum
 
-from telephony.wire import RecordingCommand
+from telephony import RecordingCommand
 
 from .rules import Refusal
 

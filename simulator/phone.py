@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from telephony.wire import DTMF_KEYS
+from telephony import DTMF_KEYS
 
 from .call import Call, Prompt
 from .channel import ChannelSimulator

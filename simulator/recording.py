@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from telephony.wire import RecordingCommand
+from telephony import RecordingCommand
 
 from . import rules
 from .metadata import AcsResource, recording_metadata

@@ -1,17 +1,165 @@
 """The Azure Bot Service Telephony channel, as a small library.
 
 Nothing here knows what the bot is for; lift the folder into another bot.
+Everything public is imported from `telephony` itself; the `_modules` behind it
+may change. `telephony.testing` holds `FakeChannel`, for testing dialogs.
 
-- `wire`: every name and value the channel puts on the wire.
-- `ssml`, `messages`: what the caller hears (`Voice.speak`, `spoken`).
-- `dtmf`, `keypad`: key presses, spoken digits, digit entry rules.
-- `commands`, `recording`, `recorder`: recording commands, their results, and
-  the state machine that never sends a command the channel would refuse.
-- `handler`: `TelephonyActivityHandler`, hooks for results, transfers, timers
-  and the end of the call.
-- `timers`: no-input and result timeouts, continued proactively.
-- `caller_input`, `recording_step`: dialogs that wait for the caller or the channel.
-- `call_control`: transfer and hang-up.
-- `sealed`, `redaction`: keeping sensitive digits out of state and logs.
-- `serial_turns`: one turn at a time per call.
+The call: `TelephonyBot` runs one dialog per call and turns everything the
+channel sends (messages, recording results, transfer outcomes, the bot's own
+timers, the hang-up) into turns of it, and recovers from errors.
+
+Steps a call is made of: `KeypadMenu` over a checked `Menu` table,
+`DigitsPrompt` for digit entry, `TransferStep` to a person, `SecureStep` for
+card details with the recording paused, `RecordingStepDialog` to change the
+recording and wait for the channel's answer; `RecordingPolicy` says when the
+call is recorded.
+
+Underneath: the wire names, recording commands and their results, the
+recording state machine (`Recording`, `CallRecorder`), SSML, key presses and
+spoken digits, timers, sealing and log redaction, one turn at a time per call.
 """
+
+from . import _defaults as defaults
+from ._bot import TelephonyBot, command_result_of
+from ._call_control import (
+    E164_EXAMPLE,
+    HandoffStatus,
+    hang_up_activity,
+    is_e164,
+    parse_handoff_status,
+    require_e164,
+    transfer_activity,
+)
+from ._channel_rules import CHANNEL_RULES, ChannelRecordingState, Refusal, channel_answer
+from ._commands import CommandResult, command_activity, parse_command_result
+from ._digits import DigitsPrompt, Validator
+from ._dtmf import is_dtmf, pressed_key
+from ._input import CallerInputDialog, InputPolicy, PromptFor, Reprompt
+from ._keypad import DigitBuffer, DigitSpec, Entry, InvalidReason, keys_from_text
+from ._menu import KEY_NAMES, KeypadMenu, Menu, MenuError, MenuOption, find_phrase, normalize_words
+from ._messages import spoken
+from ._outcome import StepOutcome
+from ._policy import RecordingPolicy
+from ._recorder import CallRecorder
+from ._recording import Goal, Recording, RecordingState
+from ._recording_step import RecordingStepDialog, RecordingStepOptions, RecordingStepResult
+from ._redaction import DigitRunRedactor, install_redaction, mask_digit_runs, remove_redaction
+from ._sealed import SealedValueError, Sealer
+from ._secure_step import SecureResult, SecureStep
+from ._serial_turns import SerialTurnsMiddleware
+from ._ssml import Ssml, Voice, join, pause, say_as
+from ._status import InputResult, InputStatus, recognized
+from ._timers import TIMER_EVENT, CallTimers, Sleep, timer_token
+from ._transfer import TransferOptions, TransferReason, TransferStep
+from ._wire import (
+    BREAK_LIMIT_MS,
+    COMMAND_ACTIVITY,
+    COMMAND_RESULT_ACTIVITY,
+    DTMF_ENTITY_TYPE,
+    DTMF_KEYS,
+    HANDOFF_FAILED,
+    HANDOFF_INITIATE,
+    HANDOFF_STATUS,
+    HANDOFF_TARGET_KEY,
+    TELEPHONY_CHANNEL,
+    ChannelError,
+    InputHint,
+    RecordingCommand,
+)
+
+__all__ = [
+    # the call
+    "TelephonyBot",
+    "command_result_of",
+    "StepOutcome",
+    # steps
+    "CallerInputDialog",
+    "InputPolicy",
+    "PromptFor",
+    "Reprompt",
+    "InputStatus",
+    "InputResult",
+    "recognized",
+    "Menu",
+    "MenuOption",
+    "MenuError",
+    "KeypadMenu",
+    "KEY_NAMES",
+    "find_phrase",
+    "normalize_words",
+    "DigitsPrompt",
+    "Validator",
+    "TransferStep",
+    "TransferOptions",
+    "TransferReason",
+    "SecureStep",
+    "SecureResult",
+    "RecordingStepDialog",
+    "RecordingStepOptions",
+    "RecordingStepResult",
+    "RecordingPolicy",
+    # recording
+    "Recording",
+    "RecordingState",
+    "Goal",
+    "CallRecorder",
+    "CommandResult",
+    "command_activity",
+    "parse_command_result",
+    "CHANNEL_RULES",
+    "ChannelRecordingState",
+    "Refusal",
+    "channel_answer",
+    # what the caller hears
+    "Voice",
+    "Ssml",
+    "say_as",
+    "pause",
+    "join",
+    "spoken",
+    # keys and digits
+    "pressed_key",
+    "is_dtmf",
+    "keys_from_text",
+    "DigitSpec",
+    "DigitBuffer",
+    "Entry",
+    "InvalidReason",
+    # call control
+    "transfer_activity",
+    "hang_up_activity",
+    "HandoffStatus",
+    "parse_handoff_status",
+    "is_e164",
+    "require_e164",
+    "E164_EXAMPLE",
+    # timers and turns
+    "CallTimers",
+    "TIMER_EVENT",
+    "Sleep",
+    "timer_token",
+    "SerialTurnsMiddleware",
+    # card data
+    "Sealer",
+    "SealedValueError",
+    "DigitRunRedactor",
+    "install_redaction",
+    "remove_redaction",
+    "mask_digit_runs",
+    # the wire
+    "TELEPHONY_CHANNEL",
+    "InputHint",
+    "RecordingCommand",
+    "ChannelError",
+    "COMMAND_ACTIVITY",
+    "COMMAND_RESULT_ACTIVITY",
+    "DTMF_ENTITY_TYPE",
+    "DTMF_KEYS",
+    "HANDOFF_INITIATE",
+    "HANDOFF_STATUS",
+    "HANDOFF_TARGET_KEY",
+    "HANDOFF_FAILED",
+    "BREAK_LIMIT_MS",
+    # settings' defaults
+    "defaults",
+]

@@ -1,22 +1,25 @@
-"""The account number and the balance (call flow sections 3 and 4)."""
+"""The account number and the balance (docs/call-flow.md, sections 3 and 4)."""
 
 from decimal import Decimal
 
 import pytest
 
 from dialogs import prompts
-from telephony.wire import InputHint, RecordingCommand
+from dialogs.main_menu import MAIN_MENU
+from telephony import InputHint, RecordingCommand
 
-from ..call_harness import Call, kinds
+from telephony.testing import FakeChannel
 
-AGAIN = f"{prompts.ANYTHING_ELSE} {prompts.MENU}"
+from ..call_harness import phone_call, kinds
+
+AGAIN = f"{prompts.ANYTHING_ELSE} {MAIN_MENU.spoken}"
 BALANCE = prompts.BALANCE.format(amount=prompts.money_words(Decimal("42.17")), due_date="March 3rd")
 NOT_FOUND = f"{prompts.ACCOUNT_NOT_FOUND} {prompts.ACCOUNT_NUMBER}"
 STILL_THERE = f"{prompts.NO_INPUT} {prompts.ACCOUNT_NUMBER}"
 
 
-async def asked_for_account(**settings) -> Call:
-    call = Call(**settings)
+async def asked_for_account(**settings) -> FakeChannel:
+    call = phone_call(**settings)
     await call.connect()
     await call.answer(RecordingCommand.START)
     assert kinds(await call.press("2")) == [prompts.ACCOUNT_NUMBER]
@@ -39,7 +42,7 @@ async def test_the_balance_is_spoken_as_currency():
 
 
 async def test_the_account_number_prompt_expects_input():
-    call = Call()
+    call = phone_call()
     await call.connect()
     await call.answer(RecordingCommand.START)
     (prompt,) = await call.press("2")
@@ -59,7 +62,7 @@ async def test_spoken_account_numbers(words):
 
 
 async def test_typed_account_number_in_the_emulator():
-    call = Call(channel="emulator")
+    call = phone_call(channel="emulator")
     await call.connect()
     await call.say("2")
     assert kinds(await call.say("123456")) == [BALANCE, AGAIN]
@@ -121,7 +124,7 @@ async def test_a_late_timer_after_the_caller_answered_does_nothing():
     prompt_wait = call.timer_tokens[-1]
     await call.press("123456")
     assert kinds(await call.late_timer(prompt_wait)) == []
-    assert kinds(await call.press("9")) == [prompts.MENU]
+    assert kinds(await call.press("9")) == [MAIN_MENU.spoken]
 
 
 async def test_a_late_timer_after_the_call_ended_does_nothing():

@@ -1,15 +1,16 @@
-"""Call start: recording, consent, the hold prompt and the start result (section 1)."""
+"""Call start: recording, consent, the hold prompt and the start result (docs/call-flow.md, section 1)."""
 
 from dialogs import prompts
-from telephony.wire import InputHint, RecordingCommand
+from dialogs.main_menu import MAIN_MENU
+from telephony import InputHint, RecordingCommand
 
-from ..call_harness import Call, kinds
+from ..call_harness import phone_call, kinds
 
-MENU = prompts.MENU
+MENU = MAIN_MENU.spoken
 
 
 async def test_sends_recording_start_then_the_consent_notice_played_whole():
-    call = Call()
+    call = phone_call()
     sent = await call.connect()
     assert kinds(sent) == ["start", prompts.WELCOME]
     command, welcome = sent
@@ -20,7 +21,7 @@ async def test_sends_recording_start_then_the_consent_notice_played_whole():
 
 
 async def test_menu_follows_a_successful_start():
-    call = Call()
+    call = phone_call()
     await call.connect()
     sent = await call.answer(RecordingCommand.START)
     assert kinds(sent) == [MENU]
@@ -28,21 +29,21 @@ async def test_menu_follows_a_successful_start():
 
 
 async def test_failed_start_is_announced_and_the_call_continues():
-    call = Call()
+    call = phone_call()
     await call.connect()
     sent = await call.answer(RecordingCommand.START, error="Internal error")
     assert kinds(sent) == [prompts.RECORDING_FAILED, MENU]
 
 
 async def test_no_start_result_in_time_counts_as_failed():
-    call = Call()
+    call = phone_call()
     await call.connect()
     sent = await call.silence()
     assert kinds(sent) == [prompts.RECORDING_FAILED, MENU]
 
 
 async def test_a_late_start_result_after_the_timeout_changes_nothing_the_caller_hears():
-    call = Call()
+    call = phone_call()
     await call.connect()
     await call.silence()
     assert kinds(await call.answer(RecordingCommand.START)) == []
@@ -50,7 +51,7 @@ async def test_a_late_start_result_after_the_timeout_changes_nothing_the_caller_
 
 
 async def test_input_while_waiting_for_the_start_result_gets_one_moment_please():
-    call = Call()
+    call = phone_call()
     await call.connect()
     assert kinds(await call.press("2")) == [prompts.ONE_MOMENT]
     assert kinds(await call.say("hello")) == [prompts.ONE_MOMENT]
@@ -59,26 +60,26 @@ async def test_input_while_waiting_for_the_start_result_gets_one_moment_please()
 
 
 async def test_a_result_without_value_counts_as_success():
-    call = Call()
+    call = phone_call()
     await call.connect()
     assert kinds(await call.answer(RecordingCommand.START, no_value=True)) == [MENU]
 
 
 async def test_a_result_with_a_wrong_name_is_ignored():
-    call = Call()
+    call = phone_call()
     await call.connect()
     assert kinds(await call.answer(RecordingCommand.PAUSE)) == []
     assert kinds(await call.answer(RecordingCommand.START)) == [MENU]
 
 
 async def test_a_result_with_a_wrong_command_id_is_matched_by_name():
-    call = Call()
+    call = phone_call()
     await call.connect()
     assert kinds(await call.answer(RecordingCommand.START, command_id="not-the-one")) == [MENU]
 
 
 async def test_duplicated_results_are_applied_once():
-    call = Call()
+    call = phone_call()
     await call.connect()
     assert kinds(await call.answer(RecordingCommand.START)) == [MENU]
     assert kinds(await call.answer(RecordingCommand.START)) == []
@@ -86,14 +87,14 @@ async def test_duplicated_results_are_applied_once():
 
 
 async def test_emulator_gets_no_commands_and_reaches_the_menu_at_once():
-    call = Call(channel="emulator")
+    call = phone_call(channel="emulator")
     sent = await call.connect()
     assert kinds(sent) == [prompts.WELCOME, MENU]
     assert call.commands() == []
 
 
 async def test_a_repeated_conversation_update_does_not_restart_the_call():
-    call = Call()
+    call = phone_call()
     await call.connect()
     assert kinds(await call.connect()) == []
     assert call.commands() == [RecordingCommand.START]

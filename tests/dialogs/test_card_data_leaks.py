@@ -21,10 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.payments import DEMO_DECLINED_CARD
-from telephony.sealed import SealedValueError
-from telephony.wire import RecordingCommand
+from telephony import RecordingCommand, SealedValueError
 
-from ..call_harness import Call
+from ..call_harness import phone_call
 from ..services.card_numbers import check_digit
 
 # Fields and values that are random ids, counters or dates: digits in them are noise, not card data
@@ -92,7 +91,7 @@ def _extras(record: logging.LogRecord) -> dict:
     return {k: v for k, v in vars(record).items() if k not in standard}
 
 
-def capture(call: Call, into: Capture) -> None:
+def capture(call: FakeChannel, into: Capture) -> None:
     write = call.storage.write
 
     async def keep_and_write(changes):
@@ -102,7 +101,7 @@ def capture(call: Call, into: Capture) -> None:
     call.storage.write = keep_and_write
 
 
-async def enter_card(call: Call, card: str, expiry: str, code: str, timing: Timing) -> None:
+async def enter_card(call: FakeChannel, card: str, expiry: str, code: str, timing: Timing) -> None:
     """From the call's start to the confirmation prompt, or to the middle of the security code."""
     await call.connect()
     await call.answer(RecordingCommand.START)
@@ -165,7 +164,7 @@ async def test_card_details_appear_in_no_log_state_or_activity(card, expiry, cod
     root.addHandler(keeper)
     root.setLevel(logging.DEBUG)
     try:
-        call = Call(conversation_id="call-leaks")
+        call = phone_call(conversation_id="call-leaks")
         capture(call, captured)
         await enter_card(call, card, expiry, code, timing)
         writes_before_the_end = len(captured.writes)

@@ -1,11 +1,12 @@
-"""Goodbye (section 7), opt-out and global words (section 8), hang-up."""
+"""Goodbye, opt-out and global words, hang-up (docs/call-flow.md, sections 7 and 8)."""
 
 from dialogs import prompts
-from telephony.wire import InputHint, RecordingCommand
+from dialogs.main_menu import MAIN_MENU
+from telephony import InputHint, RecordingCommand
 
-from ..call_harness import Call, call_at_menu, kinds
+from ..call_harness import phone_call, call_at_menu, kinds
 
-MENU = prompts.MENU
+MENU = MAIN_MENU.spoken
 
 
 
@@ -36,7 +37,7 @@ async def test_spoken_opt_out():
 
 
 async def test_opt_out_before_the_start_result_stops_once_the_start_lands():
-    call = Call()
+    call = phone_call()
     await call.connect()
     assert kinds(await call.press("*")) == [prompts.RECORDING_STOPPED]
     assert kinds(await call.answer(RecordingCommand.START)) == ["stop"]
@@ -44,7 +45,7 @@ async def test_opt_out_before_the_start_result_stops_once_the_start_lands():
 
 
 async def test_opt_out_before_a_failed_start_sends_nothing_more():
-    call = Call()
+    call = phone_call()
     await call.connect()
     await call.press("*")
     assert kinds(await call.answer(RecordingCommand.START, error="Internal error")) == [MENU]
@@ -59,14 +60,14 @@ async def test_opting_out_twice_sends_one_stop():
 
 
 async def test_opt_out_in_the_emulator_sends_no_command():
-    call = Call(channel="emulator")
+    call = phone_call(channel="emulator")
     await call.connect()
     assert kinds(await call.press("*")) == [prompts.RECORDING_STOPPED, MENU]
     assert call.commands() == []
 
 
 async def test_agent_works_while_waiting_for_the_start_result():
-    call = Call()
+    call = phone_call()
     await call.connect()
     assert kinds(await call.say("agent")) == [prompts.TRANSFER_HOLD]  # nothing to pause yet
 
@@ -80,12 +81,12 @@ async def test_hang_up_is_safe_to_receive_twice_and_forgets_the_call():
 
 
 async def test_hang_up_before_anything_else_is_safe():
-    call = Call()
+    call = phone_call()
     assert kinds(await call.hang_up()) == []
 
 
 async def test_results_after_hang_up_are_ignored():
-    call = Call()
+    call = phone_call()
     await call.connect()
     await call.hang_up()
     assert kinds(await call.answer(RecordingCommand.START)) == []
@@ -93,7 +94,7 @@ async def test_results_after_hang_up_are_ignored():
 
 async def test_no_timer_leaks_after_many_calls():
     for number in range(50):
-        call = Call(conversation_id=f"call-{number}")
+        call = phone_call(conversation_id=f"call-{number}")
         await call.connect()
         await call.answer(RecordingCommand.START)
         await call.press("9")

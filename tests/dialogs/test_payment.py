@@ -1,4 +1,4 @@
-"""Paying by card with the recording paused (call flow section 5)."""
+"""Paying by card with the recording paused (docs/call-flow.md, section 5)."""
 
 from decimal import Decimal
 
@@ -6,21 +6,25 @@ import pytest
 from botbuilder.schema import ActivityTypes
 
 from dialogs import prompts
-from telephony.wire import COMMAND_ACTIVITY, InputHint, RecordingCommand
+from dialogs.main_menu import MAIN_MENU
+from dialogs.payment import CONFIRM_CARD, PAY_OFFER
+from telephony import COMMAND_ACTIVITY, InputHint, RecordingCommand
 
-from ..call_harness import Call, kinds
+from telephony.testing import FakeChannel
+
+from ..call_harness import phone_call, kinds
 
 CARD, DECLINED_CARD, BAD_LUHN = "4111111111111111", "4000000000000002", "4111111111111112"
 EXPIRY, EXPIRED, CODE = "1299", "0120", "123"
 AMOUNT = prompts.money_words(Decimal("42.17"))
-AGAIN = f"{prompts.ANYTHING_ELSE} {prompts.MENU}"
-OFFER = prompts.BALANCE.format(amount=AMOUNT, due_date="March 3rd") + " " + prompts.PAY_OFFER
+AGAIN = f"{prompts.ANYTHING_ELSE} {MAIN_MENU.spoken}"
+OFFER = prompts.BALANCE.format(amount=AMOUNT, due_date="March 3rd") + " " + PAY_OFFER.spoken
 CARD_PROMPTS = (prompts.CARD_NUMBER, prompts.CARD_EXPIRY, prompts.SECURITY_CODE)
 HOLD = prompts.TRANSFER_HOLD
 
 
 def confirm(card: str = CARD) -> str:
-    return prompts.CARD_CONFIRM.format(last_four=" ".join(card[-4:]))
+    return prompts.CARD_ENDING.format(last_four=" ".join(card[-4:])) + " " + CONFIRM_CARD.spoken
 
 
 def approved(sent) -> bool:
@@ -28,8 +32,8 @@ def approved(sent) -> bool:
     return any(a.type == ActivityTypes.message and a.text.startswith(head) for a in sent)
 
 
-async def at_offer(**settings) -> Call:
-    call = Call(**settings)
+async def at_offer(**settings) -> FakeChannel:
+    call = phone_call(**settings)
     await call.connect()
     await call.answer(RecordingCommand.START)
     assert kinds(await call.press("1")) == [prompts.ACCOUNT_NUMBER]
@@ -37,14 +41,14 @@ async def at_offer(**settings) -> Call:
     return call
 
 
-async def at_card_number(**settings) -> Call:
+async def at_card_number(**settings) -> FakeChannel:
     call = await at_offer(**settings)
     assert kinds(await call.press("1")) == [prompts.PAUSING_FOR_CARD, "pause"]
     assert kinds(await call.answer(RecordingCommand.PAUSE)) == [prompts.CARD_NUMBER]
     return call
 
 
-async def entered(card: str = CARD, expiry: str = EXPIRY, code: str = CODE, **settings) -> Call:
+async def entered(card: str = CARD, expiry: str = EXPIRY, code: str = CODE, **settings) -> FakeChannel:
     call = await at_card_number(**settings)
     assert kinds(await call.press(card + "#")) == [prompts.CARD_EXPIRY]
     assert kinds(await call.press(expiry)) == [prompts.SECURITY_CODE]
@@ -75,7 +79,7 @@ async def test_no_card_prompt_before_the_pause_succeeded_and_the_outcome_after_t
     outcome = next(i for i, a in enumerate(call.sent) if a.text and a.text.startswith("Your payment"))
     assert pause_sent < first_card_prompt < resume_sent < outcome, names
     # the card prompt went out in the turn of the pause result, the outcome in that of the resume result
-    assert kinds(await call.press("9")) == [prompts.MENU]
+    assert kinds(await call.press("9")) == [MAIN_MENU.spoken]
 
 
 async def test_card_prompts_ignore_speech_and_read_back_only_the_last_four():
@@ -140,7 +144,7 @@ async def test_going_back_from_the_offer():
 
 
 async def test_nothing_to_pay_on_a_zero_balance():
-    call = Call()
+    call = phone_call()
     await call.connect()
     await call.answer(RecordingCommand.START)
     await call.press("1")
@@ -171,7 +175,7 @@ async def test_global_words_and_speech_are_refused_during_card_entry():
 
 
 async def test_in_the_emulator_the_card_is_typed_and_no_commands_are_sent():
-    call = Call(channel="emulator")
+    call = phone_call(channel="emulator")
     await call.connect()
     await call.say("1")
     await call.say("123456")
@@ -247,14 +251,14 @@ def still_there(prompt: str) -> str:
     return f"{prompts.NO_INPUT} {prompt}"
 
 
-async def exhaust(call: Call, prompt: str) -> list[str]:
+async def exhaust(call: FakeChannel, prompt: str) -> list[str]:
     assert kinds(await call.silence()) == [still_there(prompt)]
     assert kinds(await call.silence()) == [still_there(prompt)]
     return kinds(await call.silence())
 
 
 async def test_silence_at_the_account_number_transfers():
-    call = Call()
+    call = phone_call()
     await call.connect()
     await call.answer(RecordingCommand.START)
     await call.press("1")
@@ -263,7 +267,7 @@ async def test_silence_at_the_account_number_transfers():
 
 async def test_silence_at_the_offer_transfers():
     call = await at_offer()
-    assert await exhaust(call, prompts.PAY_OFFER) == [HOLD, "pause"]
+    assert await exhaust(call, PAY_OFFER.spoken) == [HOLD, "pause"]
 
 
 @pytest.mark.parametrize(
@@ -302,7 +306,7 @@ async def test_hanging_up_during_card_entry_forgets_the_call_and_its_timers():
 
 
 async def test_no_timer_outlives_many_calls():
-    first = Call()
+    first = phone_call()
     calls = [first.next_call(f"call-{number}") for number in range(12)]
     for number, call in enumerate(calls):
         await call.connect()

@@ -1,11 +1,12 @@
-"""Transfer to an agent (section 6)."""
+"""Transfer to an agent (docs/call-flow.md, section 6)."""
 
 from dialogs import prompts
-from telephony.wire import HANDOFF_TARGET_KEY, InputHint, RecordingCommand
+from dialogs.main_menu import MAIN_MENU
+from telephony import HANDOFF_TARGET_KEY, InputHint, RecordingCommand
 
-from ..call_harness import Call, call_at_menu, kinds
+from ..call_harness import phone_call, call_at_menu, kinds
 
-AGAIN = f"{prompts.ANYTHING_ELSE} {prompts.MENU}"
+AGAIN = f"{prompts.ANYTHING_ELSE} {MAIN_MENU.spoken}"
 
 
 
@@ -65,7 +66,7 @@ async def test_the_transfer_goes_ahead_when_the_pause_result_is_late():
 
 
 async def test_off_the_phone_the_hold_message_is_said_and_the_conversation_ends():
-    call = Call(channel="emulator")
+    call = phone_call(channel="emulator")
     await call.connect()
     assert kinds(await call.press("0")) == [prompts.TRANSFER_HOLD, "endOfConversation"]
     assert call.commands() == []

@@ -11,7 +11,7 @@ from msrest.authentication import BasicTokenAuthentication
 from msrest.serialization import Serializer
 
 from hosting.connector import ConnectorClient, ModelSerializer
-from telephony.wire import RecordingCommand
+from telephony import RecordingCommand
 
 from ..call_harness import call_at_menu
 

@@ -15,7 +15,7 @@ from azure.storage.blob.aio import BlobServiceClient
 
 from config import DefaultConfig
 from dialogs.prompts import NO_INPUT
-from telephony.wire import (
+from telephony import (
     COMMAND_ACTIVITY,
     COMMAND_RESULT_ACTIVITY,
     DTMF_ENTITY_TYPE,

@@ -19,7 +19,7 @@ from botbuilder.schema import Activity
 from config import DefaultConfig
 from hosting.streaming_fix import fix_streaming_response_ids  # noqa: F401  (used by the tests)
 from hosting.guarded_auth import GuardedAuthentication
-from telephony.wire import COMMAND_ACTIVITY, RecordingCommand
+from telephony import COMMAND_ACTIVITY, RecordingCommand
 
 Turn = Callable[[TurnContext], Awaitable[None]]
 

@@ -24,7 +24,7 @@ from simulator import (
     RecordingCommand,
     RecordingState,
 )
-from telephony.wire import (
+from telephony import (
     COMMAND_RESULT_ACTIVITY,
     DTMF_ENTITY_TYPE,
     HANDOFF_FAILED,

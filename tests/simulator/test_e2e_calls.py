@@ -1,6 +1,6 @@
 """Whole calls against the real bot (`app.py` in a subprocess), over HTTP and streaming.
 
-Each test follows one path of the call flow (docs: call-flow.md) and checks
+Each test follows one path of the call flow (docs/call-flow.md) and checks
 what the caller heard and what ended up on the recording.
 """
 
@@ -10,6 +10,7 @@ import asyncio
 
 from config import DefaultConfig
 from dialogs import prompts as P
+from dialogs.main_menu import MAIN_MENU
 from simulator import (
     ActionKind,
     Call,
@@ -37,7 +38,7 @@ async def connected(channel: ChannelSimulator, faults: FaultPlan | None = None) 
     """A call that has heard the welcome and the main menu."""
     call = await channel.place_call(faults=faults)
     await call.wait_for_prompt(P.WELCOME)
-    await call.wait_for_prompt(P.MENU)
+    await call.wait_for_prompt(MAIN_MENU.spoken)
     return call
 
 
@@ -45,7 +46,7 @@ async def menu_after_failed_start(channel: ChannelSimulator, faults: FaultPlan) 
     """A call whose recording could not start: the caller hears so, then the main menu."""
     call = await channel.place_call(faults=faults)
     await call.wait_for_prompt(P.RECORDING_FAILED)
-    await call.wait_for_prompt(P.MENU)
+    await call.wait_for_prompt(MAIN_MENU.spoken)
     return call
 
 
@@ -82,7 +83,8 @@ async def test_consent_is_heard_before_anything_is_recorded(channel):
 async def test_nine_repeats_the_menu(channel):
     call = await connected(channel)
     await call.press("9")
-    await call.wait_for_prompt(P.MENU)
+    prompt = await call.wait_for_prompt(MAIN_MENU.spoken)
+    assert prompt.text == MAIN_MENU.spoken, "the menu itself, not a reprompt that contains it"
     await hang_up_cleanly(call)
 
 
@@ -90,7 +92,7 @@ async def test_unrecognised_input_gets_the_no_match_reprompt(channel):
     call = await connected(channel)
     await call.say("pizza")
     prompt = await call.wait_for_prompt(P.NO_MATCH)
-    assert P.MENU in prompt.text
+    assert MAIN_MENU.spoken in prompt.text
     await hang_up_cleanly(call)
 
 
@@ -98,7 +100,7 @@ async def test_silence_gets_the_are_you_still_there_reprompt(channel):
     call = await connected(channel)
     await call.stay_silent(float(FAST_SETTINGS["NO_INPUT_TIMEOUT_S"]))
     prompt = await call.wait_for_prompt(P.NO_INPUT)
-    assert P.MENU in prompt.text
+    assert MAIN_MENU.spoken in prompt.text
     await hang_up_cleanly(call)
 
 
@@ -125,7 +127,7 @@ async def test_a_failed_transfer_resumes_recording_and_offers_more(channel):
     await call.press("0")
     await call.wait_for_prompt(P.TRANSFER_HOLD)
     await call.wait_for_prompt(P.NO_AGENT)
-    await call.wait_for_prompt(P.MENU)
+    await call.wait_for_prompt(MAIN_MENU.spoken)
     await call.wait_for_recording(RecordingState.RECORDING)
     assert call.status is CallStatus.CONNECTED
     await hang_up_cleanly(call)
@@ -178,7 +180,7 @@ async def test_input_before_the_start_result_gets_one_moment(channel):
     call = await channel.place_call(faults=FaultPlan().delay_next(RecordingCommand.START, 1.0))
     await call.say("hello")
     await call.wait_for_prompt(P.ONE_MOMENT)
-    await call.wait_for_prompt(P.MENU)
+    await call.wait_for_prompt(MAIN_MENU.spoken)
     await hang_up_cleanly(call)
 
 
@@ -193,8 +195,8 @@ async def test_a_result_answered_twice_shows_the_menu_once(channel):
     call = await connected(channel, FaultPlan().answer_twice_next(RecordingCommand.START))
     await call.settle()
     await call.press("9")
-    await call.wait_for_prompt(P.MENU)
-    assert sum(P.MENU in text for text in call.said) == 2
+    await call.wait_for_prompt(MAIN_MENU.spoken)
+    assert sum(MAIN_MENU.spoken in text for text in call.said) == 2
     await hang_up_cleanly(call)
 
 
@@ -220,7 +222,7 @@ async def test_hanging_up_closes_the_recording_with_acs_metadata(channel, tmp_pa
 async def test_a_hundred_calls_at_once_all_complete(channel):
     async def one_call(n: int) -> Call:
         call = await channel.place_call(caller=f"+1425555{n:04d}")
-        await call.wait_for_prompt(P.MENU, timeout=60)
+        await call.wait_for_prompt(MAIN_MENU.spoken, timeout=60)
         await call.say("goodbye")
         await call.wait_for_prompt(P.GOODBYE, timeout=60)
         await call.wait_for_end(timeout=60)

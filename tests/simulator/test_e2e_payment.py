@@ -10,6 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from dialogs import prompts as P
+from dialogs.main_menu import MAIN_MENU
+from dialogs.payment import CONFIRM_CARD, PAY_OFFER
 from simulator import (
     Call,
     CallStatus,
@@ -30,12 +32,12 @@ CARD_PROMPTS = (P.CARD_NUMBER, P.CARD_EXPIRY, P.SECURITY_CODE)
 
 
 def card_ending(card: str) -> str:
-    return P.CARD_CONFIRM.format(last_four=" ".join(card[-4:]))
+    return P.CARD_ENDING.format(last_four=" ".join(card[-4:])) + " " + CONFIRM_CARD.spoken
 
 
 async def at_menu(channel: ChannelSimulator, faults: FaultPlan | None = None) -> Call:
     call = await channel.place_call(faults=faults)
-    await call.wait_for_prompt(P.MENU)
+    await call.wait_for_prompt(MAIN_MENU.spoken)
     return call
 
 
@@ -44,7 +46,7 @@ async def accept_payment_offer(call: Call) -> None:
     await call.press("1")
     await call.wait_for_prompt(P.ACCOUNT_NUMBER)
     await call.press(ACCOUNT)
-    await call.wait_for_prompt(P.PAY_OFFER)
+    await call.wait_for_prompt(PAY_OFFER.spoken)
     await call.press("1")
 
 
@@ -129,5 +131,5 @@ async def test_star_during_card_entry_resumes_recording_and_returns_to_the_menu(
     call = await at_card_number(channel)
     await call.press("*")
     await call.wait_for_recording(RecordingState.RECORDING)
-    await call.wait_for_prompt(P.MENU)
+    await call.wait_for_prompt(MAIN_MENU.spoken)
     await call.hang_up()

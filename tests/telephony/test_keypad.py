@@ -8,15 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from telephony.keypad import (
+from telephony import (
     DigitBuffer,
     DigitSpec,
     Entry,
-    EntryStatus,
+    InputStatus,
     InvalidReason,
+    SealedValueError,
+    Sealer,
     keys_from_text,
 )
-from telephony.sealed import Sealer, SealedValueError
 
 # --- keys_from_text ---------------------------------------------------------
 
@@ -134,11 +135,11 @@ PIN = DigitSpec(min_length=2, max_length=4)
 
 
 def complete(value: str) -> Entry:
-    return Entry(EntryStatus.COMPLETE, value=value)
+    return Entry(InputStatus.RECOGNIZED, value=value)
 
 
 def invalid(reason: InvalidReason) -> Entry:
-    return Entry(EntryStatus.INVALID, reason=reason)
+    return Entry(InputStatus.NO_MATCH, reason=reason)
 
 
 def feed_one_by_one(buffer: DigitBuffer, keys: str) -> list[Entry]:
@@ -147,7 +148,7 @@ def feed_one_by_one(buffer: DigitBuffer, keys: str) -> list[Entry]:
 
 def test_fixed_length_completes_on_the_last_digit() -> None:
     entries = feed_one_by_one(DigitBuffer(SIX_DIGITS), "123456")
-    assert [e.status for e in entries[:-1]] == [EntryStatus.INCOMPLETE] * 5
+    assert [e.status for e in entries[:-1]] == [InputStatus.INCOMPLETE] * 5
     assert entries[-1] == complete("123456")
 
 
@@ -171,13 +172,13 @@ def test_terminator_before_the_minimum_is_too_short() -> None:
 def test_range_waits_for_the_terminator_and_leaves_it_out() -> None:
     buffer = DigitBuffer(LONG)
     entries = feed_one_by_one(buffer, "4111111111111111")
-    assert all(e.status is EntryStatus.INCOMPLETE for e in entries)
+    assert all(e.status is InputStatus.INCOMPLETE for e in entries)
     assert buffer.feed("#") == complete("4111111111111111")
 
 
 def test_range_with_terminator_does_not_complete_at_the_maximum() -> None:
     buffer = DigitBuffer(CODE)
-    assert buffer.feed("1234") == Entry(EntryStatus.INCOMPLETE)
+    assert buffer.feed("1234") == Entry(InputStatus.INCOMPLETE)
     assert buffer.feed("#") == complete("1234")
 
 
@@ -197,10 +198,10 @@ def test_keys_after_the_terminator_in_one_message_are_too_long() -> None:
 
 
 def test_cancel_key_cancels_at_any_point() -> None:
-    assert DigitBuffer(LONG).feed("*") == Entry(EntryStatus.CANCELLED)
+    assert DigitBuffer(LONG).feed("*") == Entry(InputStatus.CANCELLED)
     buffer = DigitBuffer(LONG)
     feed_one_by_one(buffer, "41111")
-    assert buffer.feed("*") == Entry(EntryStatus.CANCELLED)
+    assert buffer.feed("*") == Entry(InputStatus.CANCELLED)
     assert len(buffer) == 0
 
 
@@ -227,7 +228,7 @@ def test_a_finished_entry_starts_the_buffer_over() -> None:
     assert buffer.feed("1234567") == invalid(InvalidReason.TOO_LONG)
     assert len(buffer) == 0
     assert buffer.feed("654321") == complete("654321")
-    assert buffer.feed("1") == Entry(EntryStatus.INCOMPLETE)
+    assert buffer.feed("1") == Entry(InputStatus.INCOMPLETE)
 
 
 def test_first_digit_wait_then_inter_digit_wait() -> None:
@@ -241,7 +242,7 @@ def test_first_digit_wait_then_inter_digit_wait() -> None:
 
 
 def test_timeout_with_nothing_entered_is_no_input() -> None:
-    assert DigitBuffer(LONG).timeout() == Entry(EntryStatus.NO_INPUT)
+    assert DigitBuffer(LONG).timeout() == Entry(InputStatus.NO_INPUT)
 
 
 def test_inter_digit_timeout_completes_an_acceptable_entry() -> None:

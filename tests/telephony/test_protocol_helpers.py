@@ -3,10 +3,16 @@
 import pytest
 from botbuilder.schema import Activity, Entity
 
-from telephony.call_control import hang_up_activity, is_e164, parse_handoff_status, transfer_activity
-from telephony.commands import command_activity, parse_command_result
-from telephony.dtmf import pressed_key
-from telephony.wire import RecordingCommand
+from telephony import (
+    RecordingCommand,
+    command_activity,
+    hang_up_activity,
+    is_e164,
+    parse_command_result,
+    parse_handoff_status,
+    pressed_key,
+    transfer_activity,
+)
 
 
 @pytest.mark.parametrize("command", list(RecordingCommand))

@@ -9,9 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from telephony.commands import CommandResult
-from telephony.recording import Goal, Recording, RecordingState
-from telephony.wire import ChannelError, RecordingCommand
+from telephony import ChannelError, CommandResult, Goal, Recording, RecordingCommand, RecordingState
 
 S = RecordingState
 C = RecordingCommand

@@ -8,7 +8,7 @@ from typing import Iterator
 
 import pytest
 
-from telephony.redaction import DigitRunRedactor, install_redaction, mask_digit_runs, remove_redaction
+from telephony import DigitRunRedactor, install_redaction, mask_digit_runs, remove_redaction
 
 CARD = "4111111111111111"
 

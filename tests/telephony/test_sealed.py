@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from telephony.sealed import Sealer, SealedValueError
+from telephony import Sealer, SealedValueError
 
 
 def key_text(raw: bytes | None = None) -> str:

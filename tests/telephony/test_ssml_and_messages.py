@@ -4,9 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from telephony.messages import spoken
-from telephony.ssml import Voice, join, pause, say_as
-from telephony.wire import InputHint
+from telephony import InputHint, Voice, join, pause, say_as, spoken
 
 NS = {"s": "http://www.w3.org/2001/10/synthesis", "mstts": "http://www.w3.org/2001/mstts"}
 

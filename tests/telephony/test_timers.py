@@ -6,7 +6,7 @@ from botbuilder.core import TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ConversationAccount
 
-from telephony.timers import TIMER_EVENT, CallTimers, timer_token
+from telephony import TIMER_EVENT, CallTimers, timer_token
 
 
 def make(conversation_id="c1"):

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Mapping, cast
 
-from .sealed import Sealer
-from .wire import DTMF_KEYS
+from ._defaults import INTER_DIGIT_TIMEOUT_S, NO_INPUT_TIMEOUT_S
+from ._sealed import Sealer
+from ._status import InputStatus
+from ._wire import DTMF_KEYS
 
 # Words speech recognition writes for keys. Homophones ("to", "for") are
 # deliberate: recognisers often prefer them over the number words.
@@ -97,8 +99,8 @@ class DigitSpec:
     terminator: str | None = None
     pattern: str | None = None
     cancel_key: str | None = None
-    inter_digit_timeout_s: float = 5.0
-    first_digit_timeout_s: float = 8.0
+    inter_digit_timeout_s: float = INTER_DIGIT_TIMEOUT_S
+    first_digit_timeout_s: float = NO_INPUT_TIMEOUT_S
 
     def __post_init__(self) -> None:
         if self.length is not None:
@@ -150,16 +152,6 @@ def _require_positive(name: str, value: int) -> None:
         raise ValueError(f"{name} must be a whole number of at least 1")
 
 
-class EntryStatus(Enum):
-    """Where an entry stands after a key or a timeout."""
-
-    INCOMPLETE = "incomplete"
-    COMPLETE = "complete"
-    CANCELLED = "cancelled"
-    INVALID = "invalid"
-    NO_INPUT = "no_input"
-
-
 class InvalidReason(Enum):
     """Why an entry was refused."""
 
@@ -171,29 +163,32 @@ class InvalidReason(Enum):
 
 @dataclass(frozen=True)
 class Entry:
-    """The result of feeding keys or of a timeout. `value` is set only when COMPLETE.
+    """The result of feeding keys or of a timeout. `value` is set only when RECOGNIZED.
+
+    `status` is INCOMPLETE (more keys to come), RECOGNIZED, CANCELLED, NO_MATCH
+    (`reason` says why) or NO_INPUT.
 
     The value is kept out of the repr: entries may hold digits that must never
     reach a log line.
     """
 
-    status: EntryStatus
+    status: InputStatus
     value: str | None = field(default=None, repr=False)
     reason: InvalidReason | None = None
 
     @property
     def finished(self) -> bool:
         """True for every status but INCOMPLETE: the buffer has started over."""
-        return self.status is not EntryStatus.INCOMPLETE
+        return self.status is not InputStatus.INCOMPLETE
 
 
-_INCOMPLETE = Entry(EntryStatus.INCOMPLETE)
-_CANCELLED = Entry(EntryStatus.CANCELLED)
-_NO_INPUT = Entry(EntryStatus.NO_INPUT)
+_INCOMPLETE = Entry(InputStatus.INCOMPLETE)
+_CANCELLED = Entry(InputStatus.CANCELLED)
+_NO_INPUT = Entry(InputStatus.NO_INPUT)
 
 
 def _invalid(reason: InvalidReason) -> Entry:
-    return Entry(EntryStatus.INVALID, reason=reason)
+    return Entry(InputStatus.NO_MATCH, reason=reason)
 
 
 class DigitBuffer:
@@ -264,7 +259,7 @@ class DigitBuffer:
 
         Nothing entered is NO_INPUT. Otherwise the entry completes if it is
         acceptable as it stands (the inter-digit timeout ends it, terminator or
-        not), and is INVALID if it is too short or does not match.
+        not), and is NO_MATCH if it is too short or does not match.
         """
         if not self._digits:
             return _NO_INPUT
@@ -315,7 +310,7 @@ class DigitBuffer:
         pattern = self.spec.pattern
         if pattern is not None and not re.fullmatch(pattern, self._digits):
             return _invalid(InvalidReason.PATTERN_MISMATCH)
-        return Entry(EntryStatus.COMPLETE, value=self._digits)
+        return Entry(InputStatus.RECOGNIZED, value=self._digits)
 
     def _finish(self, entry: Entry) -> Entry:
         self._digits = ""

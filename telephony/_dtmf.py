@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from botbuilder.schema import Activity, ActivityTypes
 
-from .wire import DTMF_ENTITY_TYPE, DTMF_KEYS, TELEPHONY_CHANNEL
+from ._wire import DTMF_ENTITY_TYPE, DTMF_KEYS, TELEPHONY_CHANNEL
 
 
 def is_dtmf(activity: Activity) -> bool:

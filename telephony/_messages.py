@@ -7,8 +7,8 @@ from xml.sax.saxutils import unescape
 
 from botbuilder.schema import Activity, ActivityTypes
 
-from .ssml import Ssml, Voice
-from .wire import InputHint
+from ._ssml import Ssml, Voice
+from ._wire import InputHint
 
 _TAGS = re.compile(r"<[^>]+>")
 

@@ -6,9 +6,9 @@ import logging
 
 from botbuilder.core import ConversationState, TurnContext
 
-from .commands import CommandResult, command_activity
-from .recording import Command, Goal, Outcome, Recording
-from .wire import TELEPHONY_CHANNEL
+from ._commands import CommandResult, command_activity
+from ._recording import Command, Goal, Outcome, Recording
+from ._wire import TELEPHONY_CHANNEL
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,10 @@ class CallRecorder:
     async def request(self, context: TurnContext, goal: Goal) -> Command | None:
         """Aim for `goal`; sends the command that gets there, if the channel would accept one now."""
         return await self._change(context, lambda recording: recording.request(goal))
+
+    async def restore(self, context: TurnContext, recording: Recording) -> None:
+        """Put back a recording read earlier in the turn (after the call's state was reset)."""
+        await self._property.set(context, recording.to_dict())
 
     async def opt_out(self, context: TurnContext) -> Command | None:
         return await self._change(context, Recording.opt_out)

@@ -14,18 +14,19 @@ caller is asked to use the keypad instead.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Awaitable, Callable
+from typing import Awaitable, Callable
 
 from botbuilder.core import TurnContext
 from botbuilder.dialogs import DialogContext, DialogInstance
 from botbuilder.schema import Activity
 
-from .caller_input import CallerInputDialog, InputPolicy, PromptFor, Recognition
-from .dtmf import is_dtmf
-from .keypad import DigitBuffer, DigitSpec, Entry, EntryStatus, keys_from_text
-from .sealed import Sealer
-from .timers import CallTimers
-from .wire import TELEPHONY_CHANNEL
+from ._input import CallerInputDialog, InputPolicy, PromptFor
+from ._dtmf import is_dtmf
+from ._keypad import DigitBuffer, DigitSpec, Entry, keys_from_text
+from ._sealed import Sealer
+from ._status import InputResult, InputStatus, recognized
+from ._timers import CallTimers
+from ._wire import TELEPHONY_CHANNEL
 
 _ENTRY = "entry"  # the digits held so far; absent when none are
 _STRAY_TERMINATOR = "#"
@@ -69,23 +70,23 @@ class DigitsPrompt(CallerInputDialog):
         self.use_keypad = use_keypad
         self.sealer = sealer
 
-    async def recognize(self, dc: DialogContext, activity: Activity, state: dict) -> Any:
+    async def recognize(self, dc: DialogContext, activity: Activity, state: dict) -> InputResult:
         if self._is_speech(activity) and self.keypad_only:
             await dc.context.send_activity(self.use_keypad())
-            return Recognition.KEEP_WAITING
+            return InputResult(InputStatus.INCOMPLETE)
         keys = keys_from_text(activity.text)
         buffer = self._load(dc, state)
         if keys is None:
             buffer.clear()
             self._save(dc, state, buffer)
-            return Recognition.NO_MATCH
+            return InputResult(InputStatus.NO_MATCH)
         if not buffer and keys == _STRAY_TERMINATOR and keys != self.spec.cancel_key:
-            return Recognition.IGNORED
+            return InputResult(InputStatus.IGNORED)
         entry = buffer.feed(keys)
         self._save(dc, state, buffer)
         return await self._judge(entry)
 
-    async def on_silence(self, dc: DialogContext, state: dict) -> Any:
+    async def on_silence(self, dc: DialogContext, state: dict) -> InputResult:
         buffer = self._load(dc, state)
         entry = buffer.timeout()
         self._save(dc, state, buffer)
@@ -99,23 +100,17 @@ class DigitsPrompt(CallerInputDialog):
     def timeout_s(self, state: dict) -> float:
         return self.spec.inter_digit_timeout_s if _ENTRY in state else self.spec.first_digit_timeout_s
 
-    async def _judge(self, entry: Entry) -> Any:
-        if entry.status is EntryStatus.INCOMPLETE:
-            return Recognition.KEEP_WAITING
-        if entry.status is EntryStatus.CANCELLED:
-            return Recognition.CANCELLED
-        if entry.status is EntryStatus.NO_INPUT:
-            return Recognition.NO_INPUT
-        if entry.status is EntryStatus.INVALID:
-            return Recognition.NO_MATCH
+    async def _judge(self, entry: Entry) -> InputResult:
+        if entry.status is not InputStatus.RECOGNIZED:
+            return InputResult(entry.status)
         value = entry.value or ""
         if self.validator is not None:
             verdict = self.validator(value)
             if inspect.isawaitable(verdict):
                 verdict = await verdict
             if not verdict:
-                return Recognition.NO_MATCH
-        return value
+                return InputResult(InputStatus.NO_MATCH)
+        return recognized(value)
 
     @staticmethod
     def _is_speech(activity: Activity) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 from botbuilder.schema import Activity
 
-from .wire import COMMAND_ACTIVITY, COMMAND_RESULT_ACTIVITY, RecordingCommand
+from ._wire import COMMAND_ACTIVITY, COMMAND_RESULT_ACTIVITY, RecordingCommand
 
 
 def command_activity(command: RecordingCommand, command_id: str | None = None) -> Activity:

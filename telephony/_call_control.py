@@ -7,20 +7,27 @@ from dataclasses import dataclass
 
 from botbuilder.schema import Activity, ActivityTypes
 
-from .wire import HANDOFF_FAILED, HANDOFF_INITIATE, HANDOFF_STATUS, HANDOFF_TARGET_KEY
+from ._wire import HANDOFF_FAILED, HANDOFF_INITIATE, HANDOFF_STATUS, HANDOFF_TARGET_KEY
 
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+E164 = re.compile(r"\+[1-9]\d{6,14}")
+E164_EXAMPLE = "+14255550100"
 
 
-def is_e164(number: str) -> bool:
-    """`+` then 7 to 15 digits: no spaces, dashes or `tel:`."""
-    return bool(E164.match(number or ""))
+def is_e164(number: object) -> bool:
+    """`+` then 7 to 15 digits, and nothing else: no spaces, dashes, `tel:` or trailing newline."""
+    return isinstance(number, str) and E164.fullmatch(number) is not None
+
+
+def require_e164(number: str, what: str) -> str:
+    """`number` if it is E.164; otherwise ValueError naming `what` and showing the expected form."""
+    if not is_e164(number):
+        raise ValueError(f"{what} must be an E.164 number such as {E164_EXAMPLE}, not {number!r}")
+    return number
 
 
 def transfer_activity(phone_number: str) -> Activity:
     """`handoff.initiate` to `phone_number`; raises ValueError unless it is E.164."""
-    if not is_e164(phone_number):
-        raise ValueError(f"transfer target must be an E.164 number such as +14255550100, not {phone_number!r}")
+    require_e164(phone_number, "transfer target")
     return Activity(type=ActivityTypes.event, name=HANDOFF_INITIATE, value={HANDOFF_TARGET_KEY: phone_number})
 
 

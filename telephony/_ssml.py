@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from .wire import BREAK_LIMIT_MS
+from ._wire import BREAK_LIMIT_MS
 
 SSML_NAMESPACE = "http://www.w3.org/2001/10/synthesis"
 MSTTS_NAMESPACE = "http://www.w3.org/2001/mstts"

@@ -9,10 +9,10 @@ from botbuilder.core import TurnContext
 from botbuilder.dialogs import Dialog, DialogContext, DialogInstance, DialogReason, DialogTurnResult
 from botbuilder.schema import Activity, ActivityTypes
 
-from .handler import command_result_of
-from .recorder import CallRecorder
-from .recording import Goal, RecordingState
-from .timers import CallTimers, timer_token
+from ._bot import command_result_of
+from ._recorder import CallRecorder
+from ._recording import Goal, RecordingState
+from ._timers import CallTimers, timer_token
 
 _TIMER = "timer"
 _GOAL = "goal"

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from .commands import CommandResult
-from .wire import ChannelError, RecordingCommand
+from ._commands import CommandResult
+from ._wire import ChannelError, RecordingCommand
 
 log = logging.getLogger(__name__)
 

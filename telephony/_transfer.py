@@ -1,0 +1,96 @@
+"""Transfer to a person: the one transfer every step of the call uses.
+
+The hold prompt plays, the recording policy pauses the recording, a timer lets
+the prompt be heard (the turn ends meanwhile: nothing blocks), then
+`handoff.initiate` goes to the target number. A transfer that fails leaves the
+caller with the bot: the policy resumes what it paused, the caller hears that
+no agent is available, and the step ends `DONE`. On a channel that cannot
+transfer (the Emulator, Web Chat), the hold prompt is followed by the end of
+the conversation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Callable
+
+from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
+from botbuilder.schema import Activity
+
+from ._call_control import hang_up_activity, parse_handoff_status, require_e164, transfer_activity
+from ._outcome import StepOutcome
+from ._policy import RecordingPolicy
+from ._timers import CallTimers, timer_token
+from ._wire import TELEPHONY_CHANNEL
+
+
+class TransferReason(str, Enum):
+    """Why the caller is being transferred; the hold prompt may depend on it."""
+
+    ASKED = "asked"  # the caller chose a person
+    MISSES = "misses"  # the caller could not be understood, or could not give what was needed
+    UNSECURED = "unsecured"  # card details could not be taken with the recording paused
+    ERROR = "error"  # the bot failed
+
+
+@dataclass(frozen=True)
+class TransferOptions:
+    reason: TransferReason = TransferReason.ASKED
+
+
+_HOLDING = "holding"
+_TRANSFERRING = "transferring"
+
+
+class TransferStep(Dialog):
+    """Begin with `TransferOptions`; ends `StepOutcome.DONE` (failed) or `CALL_ENDED` (not a phone)."""
+
+    allows_interruptions = False  # the caller is on hold: input waits for the agent
+
+    def __init__(
+        self,
+        dialog_id: str,
+        *,
+        target: str,
+        delay_s: float,
+        timers: CallTimers,
+        policy: RecordingPolicy,
+        hold_prompt: Callable[[TransferReason], Activity],
+        no_agent_prompt: Callable[[], Activity],
+    ):
+        super().__init__(dialog_id)
+        self.target = require_e164(target, "the transfer target")
+        self.delay_s = delay_s
+        self.timers = timers
+        self.policy = policy
+        self.hold_prompt = hold_prompt
+        self.no_agent_prompt = no_agent_prompt
+
+    async def begin_dialog(self, dc: DialogContext, options: TransferOptions | None = None) -> DialogTurnResult:
+        context = dc.context
+        await context.send_activity(self.hold_prompt((options or TransferOptions()).reason))
+        if context.activity.channel_id != TELEPHONY_CHANNEL:
+            await context.send_activity(hang_up_activity())
+            return await dc.end_dialog(StepOutcome.CALL_ENDED)
+        state = dc.active_dialog.state
+        state["resume_on_failure"] = await self.policy.before_transfer(context)
+        state["phase"] = _HOLDING
+        state["timer"] = self.timers.arm(context, self.delay_s)
+        return Dialog.end_of_turn
+
+    async def continue_dialog(self, dc: DialogContext) -> DialogTurnResult:
+        state = dc.active_dialog.state
+        context = dc.context
+        token = timer_token(context)
+        if token is not None and token == state.get("timer") and state["phase"] == _HOLDING:
+            state["phase"] = _TRANSFERRING
+            state.pop("timer")
+            await context.send_activity(transfer_activity(self.target))
+            return Dialog.end_of_turn
+        status = parse_handoff_status(context.activity)
+        if status is not None and status.failed and state["phase"] == _TRANSFERRING:
+            await self.policy.after_failed_transfer(context, state["resume_on_failure"])
+            await context.send_activity(self.no_agent_prompt())
+            return await dc.end_dialog(StepOutcome.DONE)
+        return Dialog.end_of_turn
