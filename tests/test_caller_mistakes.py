@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import logging
 import socket
@@ -17,29 +16,9 @@ from aiohttp.test_utils import TestServer
 from app import create_app
 from config import DefaultConfig
 from hosting import request_guards
-from tests.test_app_http import activity, post, service_url  # noqa: F401  (fixture)
+from tests.test_app_http import activity, bot, post, secured_bot, service_url  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-async def serve(**settings) -> TestServer:
-    server = TestServer(create_app(dataclasses.replace(DefaultConfig(), **settings)))
-    await server.start_server()
-    return server
-
-
-@pytest.fixture
-async def bot():
-    server = await serve()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-async def secured_bot():
-    server = await serve(MicrosoftAppId="00000000-0000-0000-0000-000000000001", MicrosoftAppPassword="secret")
-    yield server
-    await server.close()
 
 
 def without(fields: dict, *names: str) -> dict:
