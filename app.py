@@ -25,7 +25,7 @@ from hosting.auth import create_authentication
 from hosting.collector import TurnPacedCollector
 from hosting.guarded_auth import GuardedAuthentication
 from hosting.posted_activity import process_posted_activity
-from hosting.request_guards import guard_requests
+from hosting.request_guards import IDLE_CONNECTION_TIMEOUT_S, guard_requests
 from hosting.state import ConversationState
 from hosting.storage import create_storage
 from hosting.streaming_fix import fix_streaming_response_ids
@@ -156,7 +156,9 @@ async def APP() -> web.Application:  # noqa: N802 - the name App Service's start
 
 def main() -> None:
     config = load_config()
-    web.run_app(create_app(config), host=config.HOST, port=config.PORT)
+    web.run_app(
+        create_app(config), host=config.HOST, port=config.PORT, keepalive_timeout=IDLE_CONNECTION_TIMEOUT_S
+    )
 
 
 if __name__ == "__main__":

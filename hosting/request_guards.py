@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 # A whole body (at most 1 MiB) arrives well within this on any working link.
 BODY_READ_TIMEOUT_S = 15.0
+# aiohttp closes a connection that has not sent a whole request head, or sat idle, this
+# long (its keep-alive timeout): `python app.py` serves with it. Under gunicorn, --keep-alive decides.
+IDLE_CONNECTION_TIMEOUT_S = 15.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

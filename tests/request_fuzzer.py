@@ -127,9 +127,12 @@ class RequestFuzzer:
     def next(self) -> FuzzedRequest:
         r = self._random
         roll = r.random()
-        target = (
-            Target.MESSAGES if roll < 0.55 else Target.RECORDING_EVENTS if roll < 0.85 else Target.MESSAGES_WITH_CREDENTIALS
-        )
+        if roll < 0.55:
+            target = Target.MESSAGES
+        elif roll < 0.85:
+            target = Target.RECORDING_EVENTS
+        else:
+            target = Target.MESSAGES_WITH_CREDENTIALS
         seed = copy.deepcopy(r.choice(self._deliveries if target is Target.RECORDING_EVENTS else self._activities))
         self._vary_ids(seed)
         document = self._mutate_json(seed) if r.random() < 0.75 else seed
@@ -207,7 +210,8 @@ class RequestFuzzer:
             at = r.randrange(len(data) + 1)
             data[at:at] = r.choice([b"\x00", b"\xff\xfe", b"[" * 3000, b"\"\\ud800\"", b"NaN", b"1e999999", b"}"])
         elif roll < 0.7:
-            data = bytearray(body.decode("utf-8", "surrogatepass").encode(r.choice(["utf-16", "utf-32", "latin-1"]), "replace"))
+            text = body.decode("utf-8", "surrogatepass")
+            data = bytearray(text.encode(r.choice(["utf-16", "utf-32", "latin-1"]), "replace"))
         elif roll < 0.8:
             data = bytearray(r.randbytes(r.randrange(1, 512)))
         elif roll < 0.9:

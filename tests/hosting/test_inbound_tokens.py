@@ -148,9 +148,8 @@ async def secured_bot():
 
 async def post_activity(server: TestServer, bearer: str, body: dict[str, Any] | None = None) -> aiohttp.ClientResponse:
     async with aiohttp.ClientSession() as session:
-        response = await session.post(
-            server.make_url("/api/messages"), json=body or call_activity(), headers={"Authorization": f"Bearer {bearer}"}
-        )
+        headers = {"Authorization": f"Bearer {bearer}"}
+        response = await session.post(server.make_url("/api/messages"), json=body or call_activity(), headers=headers)
         await response.read()
         return response
 
@@ -178,7 +177,8 @@ def forged_tokens(host: MetadataHost) -> dict[str, str]:
         "alg-none": token(None, algorithm="none"),
         "unknown-key-id": token(other_key, key_id="key-unknown"),
         "hs256": jwt.encode(
-            {"iss": ISSUER, "aud": APP_ID}, b"a-shared-secret-of-thirty-two-bytes!", algorithm="HS256", headers={"kid": KEY_ID}
+            {"iss": ISSUER, "aud": APP_ID}, b"a-shared-secret-of-32-bytes-or-so", algorithm="HS256",
+            headers={"kid": KEY_ID},
         ),
     }
 

@@ -59,7 +59,8 @@ async def test_a_redirect_within_the_allow_list_is_followed(start_app, standin):
     media = os.urandom(5000)
     chunk = publish(standin, "0-eus-d7-moved", media, "call-m", ["8:acs:a"])
     standin.objects["/v1/objects/0-eus-d7-moved/content/audio-moved"] = BytesPayload(media)
-    standin.inject(AUDIO.format("0-eus-d7-moved"), Fault(redirect_to=standin.url("/v1/objects/0-eus-d7-moved/content/audio-moved")))
+    moved = standin.url("/v1/objects/0-eus-d7-moved/content/audio-moved")
+    standin.inject(AUDIO.format("0-eus-d7-moved"), Fault(redirect_to=moved))
 
     await app.post([recording_event([chunk])])
 
