@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: run test bench call phone clean
+.PHONY: run test fuzz bench call phone clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ call: $(VENV)/.runtime node_modules/.installed
 
 phone: $(VENV)/.runtime node_modules/.installed
 	$(BIN)/python -m simulator phone
+
+# The fuzz test at full size (make test runs a smaller one); FUZZ_SEED=n picks another stream.
+fuzz: $(VENV)/.dev node_modules/.installed
+	FUZZ_REQUESTS=$${FUZZ_REQUESTS:-10000} $(BIN)/python -m pytest -s -q tests/test_fuzz.py
 
 bench: $(VENV)/.dev node_modules/.installed
 	$(BIN)/python -m benchmarks.run_all
