@@ -1,8 +1,11 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The browser the page tests drive (Playwright with the system's Chromium, no browser download).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
 
-.PHONY: run test bench call clean
+.PHONY: run test fuzz bench call phone clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +19,16 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
+$(CHROMIUM):
+	@if [ "$(CHROMIUM)" = /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The browser tests need Chromium at $(CHROMIUM). Install it (Debian/Ubuntu:" \
+			"sudo apt-get install chromium) or point to one: make test CHROMIUM=/path/to/chromium" >&2; \
+		exit 1; \
+	fi
+
 node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
@@ -23,11 +36,18 @@ node_modules/.installed: package.json
 run: $(VENV)/.runtime
 	$(BIN)/python app.py
 
-test: $(VENV)/.dev node_modules/.installed
+test: $(VENV)/.dev node_modules/.installed $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 call: $(VENV)/.runtime node_modules/.installed
 	$(BIN)/python -m simulator call
+
+phone: $(VENV)/.runtime node_modules/.installed
+	$(BIN)/python -m simulator phone
+
+# The fuzz test at full size (make test runs a smaller one); FUZZ_SEED=n picks another stream.
+fuzz: $(VENV)/.dev node_modules/.installed
+	FUZZ_REQUESTS=$${FUZZ_REQUESTS:-10000} $(BIN)/python -m pytest -s -q tests/test_fuzz.py
 
 bench: $(VENV)/.dev node_modules/.installed
 	$(BIN)/python -m benchmarks.run_all

@@ -7,7 +7,6 @@ App Service serves `APP` with gunicorn's aiohttp worker.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sys
 
@@ -25,6 +24,8 @@ from hosting.adapter import StreamingCloudAdapter
 from hosting.auth import create_authentication
 from hosting.collector import TurnPacedCollector
 from hosting.guarded_auth import GuardedAuthentication
+from hosting.posted_activity import process_posted_activity
+from hosting.request_guards import IDLE_CONNECTION_TIMEOUT_S, guard_requests
 from hosting.state import ConversationState
 from hosting.storage import create_leases, create_storage
 from hosting.streaming_fix import fix_streaming_response_ids
@@ -83,7 +84,7 @@ def create_app(config: DefaultConfig) -> web.Application:
     storage = create_storage(config)
     bot = create_bot(config, adapter, storage)
 
-    app = web.Application(middlewares=[_caller_errors_are_4xx])
+    app = web.Application(middlewares=[guard_requests])
     app[CONFIG] = config
     app[ADAPTER] = adapter
     app[BOT] = bot
@@ -109,43 +110,17 @@ async def messages(request: Request) -> Response:
         if request.headers.get("Upgrade", "").lower() != "websocket":
             raise web.HTTPMethodNotAllowed("GET", ["POST"], text="GET needs a WebSocket upgrade")
         socket = WebSocketResponse()
+        if not socket.can_prepare(request):
+            raise web.HTTPBadRequest(text="Not a valid WebSocket upgrade")
         await adapter.process(request, bot, socket)
         return socket
-    await _check_activity_body(request)
-    response = await adapter.process(request, bot)
-    return response or Response(status=201)
+    return await process_posted_activity(
+        request, adapter, bot, authentication_required=not request.app[CONFIG].local_mode
+    )
 
 
 async def healthz(request: Request) -> Response:
     return web.json_response({"status": "ok"})
-
-
-async def _check_activity_body(request: Request) -> None:
-    """Refuse what is not a JSON activity before the SDK turns it into a 500."""
-    if request.content_type != "application/json":
-        raise web.HTTPUnsupportedMediaType(text="Content-Type must be application/json")
-    raw = await request.read()
-    if not raw.strip():
-        raise web.HTTPBadRequest(text="The body is empty: expected a JSON activity")
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise web.HTTPBadRequest(text="The body is not valid JSON") from None
-    if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
-        raise web.HTTPBadRequest(text="The body is not an activity: it needs a string 'type'")
-
-
-@web.middleware
-async def _caller_errors_are_4xx(request: Request, handler) -> Response:
-    try:
-        return await handler(request)
-    except web.HTTPException:
-        raise
-    except PermissionError:
-        raise web.HTTPUnauthorized(text="Unauthorized") from None
-    except Exception:
-        log.exception("Request to %s failed", request.path)
-        raise web.HTTPInternalServerError(text="Internal error") from None
 
 
 async def _collect_between_turns(app: web.Application):
@@ -183,7 +158,9 @@ async def APP() -> web.Application:  # noqa: N802 - the name App Service's start
 
 def main() -> None:
     config = load_config()
-    web.run_app(create_app(config), host="0.0.0.0", port=config.PORT)
+    web.run_app(
+        create_app(config), host=config.HOST, port=config.PORT, keepalive_timeout=IDLE_CONNECTION_TIMEOUT_S
+    )
 
 
 if __name__ == "__main__":

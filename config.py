@@ -49,6 +49,9 @@ class DefaultConfig:
     MicrosoftAppType: str = "MultiTenant"
     MicrosoftAppTenantId: str = ""
 
+    # Where `python app.py` listens. Loopback by default: in local mode nothing is authenticated.
+    # Set 0.0.0.0 to accept connections from other machines (App Service does).
+    HOST: str = "127.0.0.1"
     PORT: int = 3978
 
     # The call flow (docs/call-flow.md).

@@ -47,6 +47,7 @@ from botframework.connector.skills import BotFrameworkClient
 from msrest.authentication import Authentication
 
 from config import DefaultConfig
+from hosting.activity_shape import is_service_url
 from hosting.connector import ConnectorClient
 from hosting.tokens import token_keeper
 from hosting.transport import aiohttp_pipeline
@@ -230,6 +231,8 @@ class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):
         self, service_url: str, audience: Optional[str], app_id: Optional[str]
     ) -> ConnectorClient:
         """The shared connector client for replies to `service_url` on behalf of `app_id`."""
+        if not is_service_url(service_url):
+            raise ValueError("replies go to http(s) service URLs only")
         audience = audience or self._endpoints.oauth_scope
         credentials = await self._credentials.create_credentials(
             app_id, audience, self._endpoints.login_endpoint, self._endpoints.validate_authority

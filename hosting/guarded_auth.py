@@ -1,16 +1,20 @@
-"""Authentication that answers every caller mistake with 401.
+"""Authentication that answers every refused token with 401.
 
 botbuilder 4.17 refuses a tokenless WebSocket upgrade even when authentication
 is disabled ("argument auth_header is null", a 500), so no local streaming
-client could connect; and a malformed bearer token ends in a 500 as well. This
-wrapper fixes both and delegates everything else unchanged.
+client could connect; and a token it cannot read, or whose key is endorsed for
+another channel, ends in a 500 (`ValueError`, `IndexError`, a bare `Exception`).
+This wrapper turns every refusal into a `PermissionError` (401) with one log
+line, and lets through only `SigningKeysUnavailable` (503: the keys to decide
+with could not be fetched). It also puts the SDK's key fetching off the event
+loop (`hosting.signing_keys`). Everything else is delegated unchanged.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Awaitable, TypeVar
 
-import jwt
 from botbuilder.schema import Activity
 from botframework.connector.auth import (
     AuthenticateRequestResult,
@@ -21,10 +25,12 @@ from botframework.connector.auth import (
     UserTokenClient,
 )
 
+from hosting import signing_keys
+from hosting.signing_keys import SigningKeysUnavailable
+
 log = logging.getLogger(__name__)
 
-# What the SDK raises on a token it cannot read, as opposed to a rejected one.
-_MALFORMED_TOKEN_ERRORS = (jwt.PyJWTError, ValueError, KeyError, IndexError, TypeError)
+T = TypeVar("T")
 
 
 class GuardedAuthentication(BotFrameworkAuthentication):
@@ -33,12 +39,16 @@ class GuardedAuthentication(BotFrameworkAuthentication):
     def __init__(self, inner: BotFrameworkAuthentication, *, local_mode: bool):
         self._inner = inner
         self._local_mode = local_mode
+        signing_keys.install()
+        if local_mode:
+            log.warning(
+                "MicrosoftAppId is empty: authentication is OFF. Anyone who can reach this port can post "
+                "activities as any caller and have the bot send to any service URL. Keep HOST=127.0.0.1, "
+                "or set MicrosoftAppId and MicrosoftAppPassword before exposing the bot."
+            )
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
-        try:
-            return await self._inner.authenticate_request(activity, auth_header)
-        except _MALFORMED_TOKEN_ERRORS as error:
-            raise PermissionError("Unauthorized: the bearer token could not be read") from error
+        return await _decided(self._inner.authenticate_request(activity, auth_header))
 
     async def authenticate_streaming_request(
         self, auth_header: str, channel_id_header: str
@@ -51,10 +61,7 @@ class GuardedAuthentication(BotFrameworkAuthentication):
             result.audience = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
             result.caller_id = None
             return result
-        try:
-            return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
-        except _MALFORMED_TOKEN_ERRORS as error:
-            raise PermissionError("Unauthorized: the bearer token could not be read") from error
+        return await _decided(self._inner.authenticate_streaming_request(auth_header, channel_id_header))
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         return self._inner.create_connector_factory(claims_identity)
@@ -69,9 +76,21 @@ class GuardedAuthentication(BotFrameworkAuthentication):
         return self._inner.get_originating_audience()
 
     async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
-        return await self._inner.authenticate_channel_request(auth_header)
+        return await _decided(self._inner.authenticate_channel_request(auth_header))
 
     async def close(self) -> None:
         close = getattr(self._inner, "close", None)
         if close is not None:
             await close()
+
+
+async def _decided(authentication: Awaitable[T]) -> T:
+    """`authentication`'s result; any refusal, whatever the SDK raised, as a PermissionError (401)."""
+    try:
+        return await authentication
+    except SigningKeysUnavailable:
+        raise
+    except Exception as error:  # noqa: BLE001 - the SDK refuses tokens with many exception types
+        # One line; the SDK's messages may quote claims, so only the type is logged.
+        log.info("refused a bearer token (%s)", type(error).__name__)
+        raise PermissionError("Unauthorized") from None

@@ -8,7 +8,8 @@ through one shared `aiohttp.ClientSession` with keep-alive connections.
 It keeps what the SDK's pipeline does (user agent, bearer token, response decoding,
 logging) and replaces its retries with one bounded retry on a lost connection or a
 "try again" status, so an unreachable service URL fails a reply in seconds rather
-than the ~10 s msrest's retry schedule takes.
+than the ~10 s msrest's retry schedule takes. Redirects are not followed: a service
+URL is where the channel said replies go, and a reply carries the bot's token.
 """
 
 from __future__ import annotations
@@ -81,7 +82,12 @@ class AiohttpSender(AsyncHTTPSender):
         for attempt in (1, 2):
             try:
                 async with self._session.request(
-                    http_request.method, http_request.url, headers=headers, data=data, timeout=REQUEST_TIMEOUT
+                    http_request.method,
+                    http_request.url,
+                    headers=headers,
+                    data=data,
+                    timeout=REQUEST_TIMEOUT,
+                    allow_redirects=False,
                 ) as response:
                     body = await response.read()
                     if response.status not in RETRY_STATUSES or attempt == 2:

@@ -17,14 +17,26 @@ import logging
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Mapping, NoReturn, Sequence
 
 from config import ConfigError, DefaultConfig
 
 from .archive import RecordingArchive
 from .gdpr import DataSubjectRequests
 from .jobs import JobBook
-from .store import open_store
+from .store import StoreError, open_store
+
+
+# A retention period longer than this (about 270 years) is a typo, and far enough
+# back that the cut-off date would fall before year 1.
+MAX_DAYS = 100_000
+
+
+class _OneLineErrors(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line on stderr (and exit status 2), not usage plus a line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def _positive_days(raw: str) -> int:
@@ -32,21 +44,32 @@ def _positive_days(raw: str) -> int:
         days = int(raw)
     except ValueError:
         raise argparse.ArgumentTypeError("must be a whole number of days") from None
-    if days < 0:
-        raise argparse.ArgumentTypeError("must be zero or more")
+    if not 0 <= days <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_DAYS}")
     return days
 
 
+def _participant_id(raw: str) -> str:
+    """A participant id as given; one that is empty or not valid text cannot be in the index."""
+    if not raw:
+        raise argparse.ArgumentTypeError("must not be empty")
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that were not UTF-8 on the command line
+        raise argparse.ArgumentTypeError("is not valid UTF-8 text") from None
+    return raw
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m recordings", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _OneLineErrors(prog="python -m recordings", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineErrors)
     listing = commands.add_parser("list", help="list archived recordings")
-    listing.add_argument("--participant", help="only those this participant appears in")
+    listing.add_argument("--participant", type=_participant_id, help="only those this participant appears in")
     export = commands.add_parser("export", help="copy a participant's recordings, with a manifest")
-    export.add_argument("--participant", required=True)
+    export.add_argument("--participant", required=True, type=_participant_id)
     export.add_argument("--out", required=True, type=Path)
     erase = commands.add_parser("erase", help="delete every recording a participant appears in")
-    erase.add_argument("--participant", required=True)
+    erase.add_argument("--participant", required=True, type=_participant_id)
     purge = commands.add_parser("purge", help="delete recordings older than a number of days")
     purge.add_argument("--older-than", required=True, type=_positive_days, metavar="DAYS")
     return parser
@@ -88,7 +111,11 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    return asyncio.run(_run(args, config))
+    try:
+        return asyncio.run(_run(args, config))
+    except (OSError, StoreError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -16,18 +16,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from hosting.json_body import JsonBodyError, parse_json
+
 from .store import RecordingStore
+
+log = logging.getLogger(__name__)
 
 CALLS = "calls/"
 PARTICIPANTS = "participants/"
 ENTRY_SUFFIX = ".entry.json"
 MEDIA_EXTENSIONS = {"mp4": "mp4", "mp3": "mp3", "wav": "wav"}
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+# Longer than any ACS or phone identifier ("8:acs:<resource>_<guid>", "4:+14255550123").
+MAX_PARTICIPANT_ID = 512
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 
 
 class InvalidMetadata(ValueError):
@@ -41,31 +48,42 @@ class RecordingMetadata:
     call_id: str
     participant_ids: tuple[str, ...]
     chunk_start_time: str | None
+    refused_participants: int = 0
 
     @classmethod
     def parse(cls, raw: bytes) -> "RecordingMetadata":
+        """Read a metadata file. A participant whose id cannot be indexed is left out of the
+        index (and counted), not allowed to stop the whole recording from being archived."""
         try:
-            doc = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise InvalidMetadata("metadata is not JSON") from None
+            doc = parse_json(raw)
+        except JsonBodyError as error:
+            raise InvalidMetadata(f"metadata is not JSON: {error}") from None
         if not isinstance(doc, dict):
             raise InvalidMetadata("metadata is not a JSON object")
         participants = doc.get("participants", [])
         if not isinstance(participants, list):
             raise InvalidMetadata("participants must be a list")
-        ids = []
-        for p in participants:
-            pid = p.get("participantId") if isinstance(p, dict) else None
-            if not isinstance(pid, str) or not pid:
-                raise InvalidMetadata("participant without participantId")
-            ids.append(pid)
+        ids = [p.get("participantId") if isinstance(p, dict) else None for p in participants]
+        usable = [pid for pid in ids if _indexable(pid)]
         call_id = doc.get("callId")
         start = doc.get("chunkStartTime")
         return cls(
             call_id=call_id if isinstance(call_id, str) and call_id else "unknown-call",
-            participant_ids=tuple(dict.fromkeys(ids)),
+            participant_ids=tuple(dict.fromkeys(usable)),
             chunk_start_time=start if isinstance(start, str) else None,
+            refused_participants=len(ids) - len(usable),
         )
+
+
+def _indexable(participant_id: object) -> bool:
+    """A participant id the index can hold: a non-empty string that encodes as UTF-8."""
+    if not isinstance(participant_id, str) or not participant_id or len(participant_id) > MAX_PARTICIPANT_ID:
+        return False
+    try:
+        participant_id.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, which JSON can spell but UTF-8 cannot
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -115,7 +133,7 @@ def participant_key(participant_id: str) -> str:
 
 def call_folder(call_id: str) -> str:
     # Call ids come from a downloaded file: never let one shape a path.
-    safe = call_id if SAFE_NAME.match(call_id) else "call-" + hashlib.sha256(call_id.encode()).hexdigest()[:32]
+    safe = call_id if SAFE_NAME.fullmatch(call_id) else "call-" + hashlib.sha256(call_id.encode()).hexdigest()[:32]
     return f"{CALLS}{safe}/"
 
 
@@ -131,12 +149,16 @@ class RecordingArchive:
         self.store = store
 
     async def add(self, recording: ArchivedRecording, metadata: bytes) -> None:
-        """Record a chunk whose media is already committed. Safe to repeat."""
-        await self.store.put(recording.metadata_name, metadata)
-        await self.store.put(recording.entry_name, recording.to_json())
+        """Record a chunk whose media is already committed. Safe to repeat.
+
+        The entry is written last: it is what `all` lists, so a chunk is listed only
+        once every participant's pointer to it exists, and an attempt that stops
+        half-way is completed by the next one (which finds the media committed)."""
         for pid in recording.participant_ids:
             pointer = {"participant_id": pid, "entry": recording.entry_name}
             await self.store.put(self._pointer_name(pid, recording.document_id), json.dumps(pointer).encode())
+        await self.store.put(recording.metadata_name, metadata)
+        await self.store.put(recording.entry_name, recording.to_json())
 
     @staticmethod
     def _pointer_name(participant_id: str, document_id: str) -> str:

@@ -3,12 +3,12 @@
 Both delivery schemas are parsed with the SDK models (`EventGridEvent` for the
 Event Grid schema, `azure.core.messaging.CloudEvent` for CloudEvents 1.0); the
 rest of the package only sees `RecordingChunk`s. Anything that does not look
-like a delivery raises `MalformedDelivery`, which the webhook answers with 400.
+like a delivery raises `MalformedDelivery`, which the webhook answers with 400;
+a delivery larger than any Event Grid sends raises `DeliveryTooLarge` (413).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -17,16 +17,27 @@ from typing import Any
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent, SystemEventNames
 
+from hosting.json_body import JsonBodyError, parse_json
+
 RECORDING_FILE_STATUS_UPDATED = SystemEventNames.AcsRecordingFileStatusUpdatedEventName.value
 SUBSCRIPTION_VALIDATION = SystemEventNames.EventGridSubscriptionValidationEventName.value
 
 # Document ids become object names: accept only what ACS produces
 # ("0-eus-d12-801b3f3fc462fe8a01e6810cbff729b8").
-DOCUMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+DOCUMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+
+# Event Grid delivers at most 5,000 events in a batch; a recording event lists a
+# few chunks. More than this in one request is not Event Grid.
+MAX_EVENTS = 5000
+MAX_CHUNKS = 5000
 
 
 class MalformedDelivery(ValueError):
     """The request body is not an Event Grid delivery this webhook understands."""
+
+
+class DeliveryTooLarge(MalformedDelivery):
+    """The request holds more events or chunks than an Event Grid batch can."""
 
 
 @dataclass(frozen=True)
@@ -55,12 +66,14 @@ class Delivery:
 def parse_delivery(body: bytes) -> Delivery:
     """Parse a request body holding one event or a batch (JSON array) of events."""
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise MalformedDelivery(f"body is not JSON: {e.msg if hasattr(e, 'msg') else e}") from None
+        payload = parse_json(body)
+    except JsonBodyError as e:
+        raise MalformedDelivery(str(e)) from None
     items = payload if isinstance(payload, list) else [payload]
     if not items:
         raise MalformedDelivery("empty batch")
+    if len(items) > MAX_EVENTS:
+        raise DeliveryTooLarge(f"{len(items)} events: an Event Grid batch holds at most {MAX_EVENTS}")
     delivery = Delivery()
     for item in items:
         if not isinstance(item, dict):
@@ -73,6 +86,8 @@ def parse_delivery(body: bytes) -> Delivery:
             return Delivery(validation_code=code)
         if event_type == RECORDING_FILE_STATUS_UPDATED:
             delivery.chunks.extend(_read_chunks(data, time))
+            if len(delivery.chunks) > MAX_CHUNKS:
+                raise DeliveryTooLarge(f"more than {MAX_CHUNKS} recording chunks in one delivery")
         else:
             delivery = Delivery(delivery.validation_code, delivery.chunks, delivery.ignored_events + 1)
     return delivery
@@ -113,7 +128,7 @@ def _read_chunks(data: Any, available_at: datetime) -> list[RecordingChunk]:
         if not isinstance(raw, dict):
             raise MalformedDelivery("each recording chunk must be an object")
         document_id = raw.get("documentId")
-        if not isinstance(document_id, str) or not DOCUMENT_ID.match(document_id):
+        if not isinstance(document_id, str) or not DOCUMENT_ID.fullmatch(document_id):
             raise MalformedDelivery("recording chunk with a missing or invalid documentId")
         locations = [raw.get("contentLocation"), raw.get("metadataLocation")]
         if not all(isinstance(loc, str) and loc for loc in locations):

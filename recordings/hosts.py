@@ -7,8 +7,14 @@ to) an address of the attacker's choosing. Only https URLs on an allowed host pa
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 from urllib.parse import urlsplit
+
+# A DNS host name: dot-separated labels of letters, digits and inner hyphens.
+HOST_NAME = re.compile(r"(?=.{1,253}\Z)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+# Characters no well-formed https URL carries raw (controls, spaces, backslashes).
+UNSAFE_CHARACTER = re.compile(r"[\x00-\x20\x7f\\]")
 
 
 class HostAllowList:
@@ -25,13 +31,15 @@ class HostAllowList:
                 self._exact.add(pattern)
 
     def permits(self, url: str) -> bool:
-        """True when `url` is https, carries no credentials, and its host is allowed."""
+        """True when `url` is https, carries no credentials, and its host is an allowed host name."""
+        if UNSAFE_CHARACTER.search(url):
+            return False
         try:
             parts = urlsplit(url)
             host = (parts.hostname or "").rstrip(".")
             parts.port  # raises on a malformed port
         except ValueError:
             return False
-        if parts.scheme != "https" or not host or parts.username is not None or parts.password is not None:
+        if parts.scheme != "https" or not HOST_NAME.fullmatch(host) or parts.username is not None:
             return False
         return host in self._exact or any(host.endswith(suffix) for suffix in self._suffixes)

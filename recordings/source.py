@@ -10,7 +10,11 @@ matters for safety and for testing:
 * it refuses non-https URLs and hosts outside its own list (``*.asm.skype.com``,
   ``*.asyncgw.teams.microsoft.com``, ``*.ams.gov.teams.microsoft.us``); our
   allow-list is checked first so a refusal is ours and is logged as such;
-* ``offset`` becomes ``Range: bytes=<offset>-`` only when it is non-zero.
+* ``offset`` becomes ``Range: bytes=<offset>-`` only when it is non-zero;
+* it follows redirects (azure-core's default policy) without checking where
+  they lead, so ours replaces it: a redirect is followed only to a URL the
+  allow-list permits (https, allowed host), and anything else ends the job as
+  refused, before a byte is requested from the new location.
 
 Bodies are streamed in blocks straight into a store `Upload`; a transfer that
 breaks after making progress is resumed at once with ``offset``, anything else
@@ -21,11 +25,14 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
+from urllib.parse import urljoin
 
 import aiohttp
 from azure.communication.callautomation.aio import CallAutomationClient
 from azure.core.exceptions import HttpResponseError, IncompleteReadError, ServiceRequestError, ServiceResponseError
+from azure.core.pipeline import PipelineResponse
+from azure.core.pipeline.policies import AsyncRedirectPolicy
 from azure.core.pipeline.transport import AioHttpTransport
 from azure.core.rest import AsyncHttpResponse
 
@@ -36,7 +43,7 @@ log = logging.getLogger(__name__)
 
 BLOCK_SIZE = 256 * 1024
 METADATA_LIMIT = 4 * 1024 * 1024
-CONTENT_RANGE = re.compile(r"^bytes (?:\d+-\d+|\*)/(\d+)$")
+CONTENT_RANGE = re.compile(r"bytes (?:[0-9]+-[0-9]+|\*)/([0-9]+)")
 
 
 class RecordingSource(Protocol):
@@ -64,6 +71,20 @@ class LocationRefused(DownloadError):
     """The URL is not on the allow-list; fetching it is never attempted."""
 
 
+class AllowListedRedirects(AsyncRedirectPolicy):
+    """azure-core's redirect policy, refusing any hop the host allow-list does not permit."""
+
+    def __init__(self, allowed_hosts: HostAllowList, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._allowed = allowed_hosts
+
+    def get_redirect_location(self, response: PipelineResponse) -> Any:
+        location = super().get_redirect_location(response)
+        if location and not self._allowed.permits(urljoin(response.http_request.url, location)):
+            raise LocationRefused("a redirect led off the host allow-list")
+        return location
+
+
 class AcsRecordingSource:
     """`RecordingSource` backed by the Call Automation SDK."""
 
@@ -87,7 +108,9 @@ class AcsRecordingSource:
         )
         transport = AioHttpTransport(session=session, session_owner=True, connection_data_block_size=BLOCK_SIZE)
         # Retries belong to the job (with backoff, bounded by the 48-hour window), not the pipeline.
-        client = CallAutomationClient.from_connection_string(connection_string, transport=transport, retry_total=0)
+        client = CallAutomationClient.from_connection_string(
+            connection_string, transport=transport, retry_total=0, redirect_policy=AllowListedRedirects(allowed_hosts)
+        )
         return cls(client, allowed_hosts)
 
     async def fetch(self, url: str, upload: Upload) -> int:
@@ -151,7 +174,7 @@ def _announced_total(response: object) -> int | None:
     headers = getattr(response, "headers", None) or {}
     content_range = headers.get("Content-Range")
     if content_range:
-        match = CONTENT_RANGE.match(content_range.strip())
+        match = CONTENT_RANGE.fullmatch(content_range.strip())
         return int(match.group(1)) if match else None
     length = headers.get("Content-Length")
     if getattr(response, "status_code", None) == 200 and length and length.isdigit():

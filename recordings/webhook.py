@@ -19,7 +19,7 @@ from aiohttp import web
 from config import DefaultConfig
 
 from .archive import RecordingArchive
-from .events import MalformedDelivery, parse_delivery
+from .events import DeliveryTooLarge, MalformedDelivery, RecordingChunk, parse_delivery
 from .hosts import HostAllowList
 from .jobs import JobBook
 from .source import AcsRecordingSource
@@ -76,27 +76,36 @@ class RecordingIntake:
             return _problem(401, "missing or wrong code")
         try:
             delivery = parse_delivery(await request.read())
+        except DeliveryTooLarge as e:
+            return _problem(413, str(e))
         except MalformedDelivery as e:
             return _problem(400, str(e))
         if delivery.validation_code is not None:
             log.info("Event Grid subscription validated")
             return web.json_response({"validationResponse": delivery.validation_code})
         assert self._book is not None and self._worker is not None, "recordings intake not started"
-        accepted = duplicates = refused = 0
+        permitted: dict[str, RecordingChunk] = {}  # one job per document, however often it is listed
+        refused = 0
         for chunk in delivery.chunks:
-            if not (self._allowed.permits(chunk.content_location) and self._allowed.permits(chunk.metadata_location)):
+            if self._permits(chunk):
+                permitted.setdefault(chunk.document_id, chunk)
+            else:
                 refused += 1
                 log.warning("refused recording %s: its locations are not on the host allow-list", chunk.document_id)
-                continue
-            job = await self._book.submit(chunk)
-            if job is None:
-                duplicates += 1
-                continue
-            accepted += 1
+        jobs = [job for job in await self._book.submit_all(list(permitted.values())) if job is not None]
+        for job in jobs:
             self._worker.schedule(job)
         return web.json_response(
-            {"accepted": accepted, "duplicates": duplicates, "refused": refused, "ignored": delivery.ignored_events}
+            {
+                "accepted": len(jobs),
+                "duplicates": len(delivery.chunks) - refused - len(jobs),
+                "refused": refused,
+                "ignored": delivery.ignored_events,
+            }
         )
+
+    def _permits(self, chunk: RecordingChunk) -> bool:
+        return self._allowed.permits(chunk.content_location) and self._allowed.permits(chunk.metadata_location)
 
     async def handle_abuse_protection(self, request: web.Request) -> web.Response:
         """CloudEvents 1.0 webhook validation: allow the origin that asks."""

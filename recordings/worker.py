@@ -19,7 +19,7 @@ from typing import Callable
 from .archive import ArchivedRecording, RecordingArchive, RecordingMetadata, media_name
 from .hosts import HostAllowList
 from .jobs import JobBook, JobState, RecordingJob
-from .source import DownloadError, RecordingSource, SizeMismatch
+from .source import DownloadError, LocationRefused, RecordingSource, SizeMismatch
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +133,10 @@ class RecordingWorker:
             return
         try:
             call_id = await self._download(job)
+        except LocationRefused as e:
+            await self._book.save(job.with_(state=JobState.REFUSED, next_attempt_at=None, last_error=str(e)))
+            log.error("recording job %s refused: %s", job.document_id, e)
+            return
         except Exception as e:  # every failure is retried until the window closes
             attempts = job.attempts + 1
             next_at = min(now + self._backoff.delay(attempts), job.expires_at)
@@ -153,17 +157,15 @@ class RecordingWorker:
             raise SourceNotConfigured("ACS_CONNECTION_STRING is empty")
         raw_metadata = await self._source.fetch_small(job.metadata_location)
         metadata = RecordingMetadata.parse(raw_metadata)
+        if metadata.refused_participants:
+            log.warning(
+                "recording %s: %d participant id(s) could not be indexed; export and erase will not find "
+                "the recording under them", job.document_id, metadata.refused_participants,
+            )
         name = media_name(metadata.call_id, job.document_id, job.format)
-        upload = await self._archive.store.open_upload(name)
-        try:
-            size = await self._source.fetch(job.content_location, upload)
-        except SizeMismatch:
-            await upload.discard()  # what we hold disagrees with the service: start over
-            raise
-        except BaseException:
-            await upload.close()
-            raise
-        await upload.commit()
+        size = await self._archive.store.size(name)  # committed by an attempt that failed later
+        if size is None:
+            size = await self._fetch_media(job, name)
         await self._archive.add(
             ArchivedRecording(
                 call_id=metadata.call_id,
@@ -179,3 +181,17 @@ class RecordingWorker:
             raw_metadata,
         )
         return metadata.call_id
+
+    async def _fetch_media(self, job: RecordingJob, name: str) -> int:
+        assert self._source is not None
+        upload = await self._archive.store.open_upload(name)
+        try:
+            size = await self._source.fetch(job.content_location, upload)
+        except SizeMismatch:
+            await upload.discard()  # what we hold disagrees with the service: start over
+            raise
+        except BaseException:
+            await upload.close()
+            raise
+        await upload.commit()
+        return size

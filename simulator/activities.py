@@ -1,7 +1,7 @@
 """Activities the Telephony channel sends to a bot, as JSON dicts.
 
 Field names and values follow the Bot Framework activity schema; every
-channel-specific name comes from `telephony.wire`.
+channel-specific name comes from `telephony`.
 """
 
 from __future__ import annotations

@@ -232,20 +232,27 @@ class Call:
 
     # --- records -------------------------------------------------------------------
 
-    def write_records(self, directory: Path) -> list[Path]:
-        """Write the timeline and one ACS metadata file per recording; returns the paths."""
-        directory.mkdir(parents=True, exist_ok=True)
-        timeline_path = directory / f"{self.call_id}-timeline.json"
+    def records(self) -> dict[str, dict[str, object]]:
+        """The call's files by name: its timeline, then one ACS metadata document per recording."""
         spans = [
             {"startSeq": s.start.seq, "endSeq": s.end.seq if s.end else None} for s in self.recording.spans
         ]
-        timeline_path.write_text(
-            json.dumps({"callId": self.call_id, "status": self.status.value, "recordedSpans": spans,
-                        "events": self.timeline.to_json()}, indent=2)
-        )
-        paths = [timeline_path]
+        files: dict[str, dict[str, object]] = {
+            f"{self.call_id}-timeline.json": {
+                "callId": self.call_id, "status": self.status.value, "recordedSpans": spans,
+                "events": self.timeline.to_json(),
+            }
+        }
         for index, document in enumerate(self.recording.metadata()):
-            path = directory / f"{self.call_id}-{index}-metadata.json"
+            files[f"{self.call_id}-{index}-metadata.json"] = document
+        return files
+
+    def write_records(self, directory: Path) -> list[Path]:
+        """Write the timeline and one ACS metadata file per recording; returns the paths."""
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, document in self.records().items():
+            path = directory / name
             path.write_text(json.dumps(document, indent=2))
             paths.append(path)
         return paths
@@ -319,7 +326,12 @@ class Call:
                 refusal = self.recording.apply(command, self._clock.tick())
             answered_id = str(uuid.uuid4()) if fault and fault.kind is FaultKind.WRONG_COMMAND_ID else command_id
             result_text = _short(command) + (f": {refusal.message}" if refusal else "")
-            self.timeline.add(self._clock.tick(), EventKind.COMMAND_RESULT, result_text, recorded=self.recording.is_recording)
+            detail = {"refused": refusal.message} if refusal else {}
+            self.timeline.add(
+                self._clock.tick(), EventKind.COMMAND_RESULT, result_text, recorded=self.recording.is_recording, **detail
+            )
+            # Listeners see the new recording state before the bot hears of it and answers.
+            self._tell_listeners()
             result = activities.command_result(self.address, command, answered_id, refusal)
             await self._deliver(result)
             if fault and fault.kind is FaultKind.ANSWER_TWICE:
@@ -371,6 +383,7 @@ class Call:
             raise RuntimeError(f"the call is over ({self.status.value})")
         async with self._send_lock:
             event = self.timeline.add(self._clock.tick(), kind, text, recorded=self.recording.is_recording)
+            self._tell_listeners()
             status = await self._deliver(activity)
         if status >= 400:
             raise BotRejected(f"the bot answered {status} to a {activity['type']}")
@@ -399,6 +412,9 @@ class Call:
     async def _notify(self) -> None:
         async with self._changed:
             self._changed.notify_all()
+        self._tell_listeners()
+
+    def _tell_listeners(self) -> None:
         for listener in self._on_change:
             listener()
 

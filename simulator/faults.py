@@ -83,6 +83,20 @@ class FaultPlan:
         self._transfers.append(PlannedTransferFault(TransferFault.NO_STATUS))
         return self
 
+    def armed(self) -> list[tuple[RecordingCommand, CommandFault]]:
+        """The command faults still waiting for their command, in the order they were queued."""
+        return [(command, fault) for command, queue in self._commands.items() for fault in queue]
+
+    def armed_transfers(self) -> list[PlannedTransferFault]:
+        """The transfer faults still waiting for a transfer."""
+        return list(self._transfers)
+
+    def disarm(self) -> "FaultPlan":
+        """Drop every fault not yet used, so the channel behaves normally again."""
+        self._commands.clear()
+        self._transfers.clear()
+        return self
+
     def take(self, command: RecordingCommand) -> CommandFault | None:
         queue = self._commands[command]
         return queue.popleft() if queue else None

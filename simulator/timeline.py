@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Iterator
 
+MASK = "•"
+
 
 class EventKind(str, Enum):
     """What a timeline entry records."""
@@ -63,15 +65,21 @@ class TimelineEvent:
     recorded: bool
     detail: dict[str, str] = field(default_factory=dict)
 
-    def to_json(self, *, mask_unrecorded_keys: bool = True) -> dict[str, object]:
-        """A JSON form that never holds more than the recording itself.
+    @property
+    def written_text(self) -> str:
+        """The text as it may be written down: never more than the recording itself holds.
 
-        Keys pressed while the recording was off (card digits) are masked, so
-        a timeline file is not a second place card data could leak from.
+        Keys pressed and words said while the recording was off (card digits,
+        or a caller reading them out) are masked, so neither a timeline file nor
+        the web phone is a second place card data could leak from.
         """
-        text = self.text
-        if mask_unrecorded_keys and self.kind is EventKind.KEY and not self.recorded:
-            text = "•"
+        if self.kind in (EventKind.KEY, EventKind.SPEECH) and not self.recorded:
+            return MASK if self.kind is EventKind.KEY else MASK * 3
+        return self.text
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON form with unrecorded caller input masked (see `written_text`)."""
+        text = self.written_text
         return {
             "seq": self.seq,
             "at": self.at.isoformat(),

@@ -40,9 +40,9 @@ class RecordingPolicy:
         stop_on_hang_up: bool = False,
         pause_for_transfer: bool = True,
     ):
-        Menu(opt_out)  # the same checks as any menu row: its words must name its key
         self.recorder = recorder
         self.opt_out_option = opt_out
+        self._opt_out = Menu(opt_out)  # the same checks as any menu row: its words must name its key
         self.record_calls = record_calls
         self.stop_on_hang_up = stop_on_hang_up
         self.pause_for_transfer = pause_for_transfer
@@ -53,7 +53,7 @@ class RecordingPolicy:
 
     def is_opt_out(self, activity: Activity) -> bool:
         """The caller pressed the opt-out key or said one of its phrases."""
-        return activity.type == ActivityTypes.message and Menu(self.opt_out_option).choose(activity) is not None
+        return activity.type == ActivityTypes.message and self._opt_out.choose(activity) is not None
 
     async def opt_out(self, context: TurnContext) -> None:
         """Stop the recording if one runs, and never record this call again."""

@@ -52,6 +52,9 @@ class RecordingStore(Protocol):
     async def delete(self, name: str) -> bool:
         """Remove an object; False when there was nothing to remove."""
 
+    async def size(self, name: str) -> int | None:
+        """The size of a committed object in bytes; None when it does not exist."""
+
     async def list(self, prefix: str) -> list[str]:
         """Names of committed objects under `prefix`, sorted."""
 

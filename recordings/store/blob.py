@@ -62,6 +62,13 @@ class BlobStore:
             return False
         return True
 
+    async def size(self, name: str) -> int | None:
+        try:
+            properties = await self._container.get_blob_client(name).get_blob_properties()
+        except ResourceNotFoundError:
+            return None
+        return properties.size
+
     async def list(self, prefix: str) -> list[str]:
         return sorted([b.name async for b in self._container.list_blobs(name_starts_with=prefix)])
 

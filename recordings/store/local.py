@@ -68,6 +68,12 @@ class LocalStore:
     async def delete(self, name: str) -> bool:
         return await asyncio.to_thread(self._delete, self._path(name))
 
+    async def size(self, name: str) -> int | None:
+        try:
+            return (await asyncio.to_thread(self._path(name).stat)).st_size
+        except FileNotFoundError:
+            return None
+
     def _delete(self, path: Path) -> bool:
         try:
             path.unlink()

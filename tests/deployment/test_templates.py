@@ -48,6 +48,7 @@ RECORDING_EVENT = "Microsoft.Communication.RecordingFileStatusUpdated"
 # instances share state and recordings in Blob storage instead of one process's memory and disk.
 AZURE_OVERRIDES = {
     "MicrosoftAppType": "SingleTenant",
+    "HOST": "0.0.0.0",
     "PORT": "8000",
     "STORAGE": "blob",
     "RECORDINGS_STORE": "blob",

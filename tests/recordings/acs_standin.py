@@ -83,6 +83,7 @@ class Fault:
     cut_after: int | None = None  # close the connection after this many body bytes
     stall_after: int | None = None  # stop sending (forever) after this many body bytes
     delay_s: float = 0.0  # pause between body pieces
+    redirect_to: str | None = None  # answer 302 with this Location
     times: int = 1
 
 
@@ -231,6 +232,8 @@ class AcsStandIn:
         fault = self._take_fault(request.path)
         if fault and fault.status:
             return web.json_response({"error": {"code": "Injected", "message": "injected"}}, status=fault.status)
+        if fault and fault.redirect_to:
+            return web.Response(status=302, headers={"Location": fault.redirect_to})
         start, end, status = 0, payload.size, 200
         if range_header := request.headers.get("Range"):
             match = RANGE.match(range_header)

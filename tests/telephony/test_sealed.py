@@ -77,7 +77,7 @@ def test_repr_never_shows_the_key() -> None:
 
 
 def test_unset_key_generates_one_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="telephony.sealed"):
+    with caplog.at_level(logging.WARNING, logger="telephony"):
         first = Sealer.from_config("", setting="CARD_DATA_KEY")
         second = Sealer.from_config("  ", setting="CARD_DATA_KEY")
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
