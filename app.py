@@ -29,7 +29,6 @@ from hosting.collector import TurnPacedCollector
 from hosting.guarded_auth import GuardedAuthentication
 from hosting.state import ConversationState
 from hosting.storage import create_storage
-from hosting.streaming_fix import fix_streaming_response_ids
 from recordings.webhook import setup_recordings
 from services.accounts import JsonAccountDirectory
 from services.payments import DemoPaymentGateway
@@ -82,7 +81,6 @@ def create_bot(config: DefaultConfig, adapter: BotAdapter, storage: Storage) -> 
 
 
 def create_app(config: DefaultConfig) -> web.Application:
-    fix_streaming_response_ids()
     authentication = GuardedAuthentication(create_authentication(config), local_mode=config.local_mode)
     adapter = StreamingCloudAdapter(authentication)
     storage = create_storage(config)
