@@ -99,6 +99,7 @@ def create_app(config: DefaultConfig) -> web.Application:
     app.router.add_get("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     setup_recordings(app, config)
+    app.on_shutdown.append(lambda _: adapter.close_sockets())
     app.cleanup_ctx.append(_collect_between_turns)
     app.cleanup_ctx.append(_close_on_shutdown)
     return app

@@ -20,6 +20,7 @@ endpoint. Here `hosting.streaming` speaks the same protocol, and this adapter:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any, Awaitable, Callable, Optional
@@ -45,6 +46,7 @@ class StreamingCloudAdapter(CloudAdapter):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._calls: OpenCalls[_Socket] = OpenCalls()
+        self._sockets: set[_Socket] = set()
 
     async def process(self, request: Request, bot: Bot, ws_response: WebSocketResponse = None) -> Optional[Response]:
         if ws_response is None or request.method != "GET" or not ws_response.can_prepare(request):
@@ -56,8 +58,21 @@ class StreamingCloudAdapter(CloudAdapter):
         except PermissionError:
             raise HTTPUnauthorized() from None
         await ws_response.prepare(request)
-        await _Socket(self, bot, ws_response, result).serve()
+        socket = _Socket(self, bot, ws_response, result)
+        self._sockets.add(socket)
+        try:
+            await socket.serve()
+        finally:
+            self._sockets.discard(socket)
         return None
+
+    async def close_sockets(self) -> None:
+        """Close every streaming socket (at shutdown; aiohttp waits for open ones otherwise).
+
+        Their calls are released but not ended: the channel may carry them on
+        with another instance.
+        """
+        await asyncio.gather(*(socket.close() for socket in list(self._sockets)))
 
     async def continue_conversation(
         self,
@@ -88,6 +103,11 @@ class _Socket:
         self._auth = auth
         auth.connector_factory = SocketConnectorFactory(SocketConnectorClient(self._connection, self._hung_up))
         self._references: dict[str, ConversationReference] = {}
+        self._shutting_down = False
+
+    async def close(self) -> None:
+        self._shutting_down = True
+        await self._connection.close()
 
     async def serve(self) -> None:
         calls = self._adapter._calls
@@ -95,6 +115,9 @@ class _Socket:
             closure = await self._connection.serve()
         finally:
             ended = calls.release(self)
+        if self._shutting_down:
+            log.debug("A streaming connection closed at shutdown with %d call(s)", len(ended))
+            return
         if closure.kind is CloseKind.DROPPED:
             log.warning("A streaming connection dropped (%s); ending its %d call(s)", closure.reason, len(ended))
         else:

@@ -116,6 +116,10 @@ class ChannelSimulator:
         await call.dial(await self._open_line())
         return call
 
+    async def reconnect(self, call: Call) -> Line | None:
+        """The channel moves `call` to a new socket; returns the old one, still open, for the test to close."""
+        return call.move_to(await self._open_line())
+
     async def place_call(
         self, caller: str = DEFAULT_CALLER, called: str = DEFAULT_CALLED, *, faults: FaultPlan | None = None
     ) -> Call:

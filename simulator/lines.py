@@ -60,6 +60,7 @@ class SharedLine:
 
     def __init__(self, line: Line) -> None:
         self._line = line
+        self.line_id = getattr(line, "line_id", None)
 
     async def send(self, activity: Activity) -> int:
         return await self._line.send(activity)

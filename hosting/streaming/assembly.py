@@ -3,9 +3,10 @@
 The SDK's receiver allocated a list slot per announced byte before any byte
 arrived, so a peer announcing large streams and sending little made the bot
 hold megabytes per socket. Here memory follows what has arrived: payloads grow
-as their packets come in, a stream announced beyond the HTTP body limit is
-counted but not kept (its request is answered 413), and a socket may hold at
-most `PENDING_LIMIT` bytes of unfinished payloads.
+as their packets come in, a request announcing a body beyond the HTTP body
+limit is handed on at once marked `too_large` (answered 413) and its bytes are
+dropped as they come, and a socket may hold at most `PENDING_LIMIT` bytes of
+unfinished payloads.
 """
 
 from __future__ import annotations
@@ -124,27 +125,33 @@ class Assembler:
         self._held -= len(control)
         meta = _json_object(bytes(control))
         message = _Message(header.id, header.type, meta, [])
-        for description in _stream_descriptions(meta):
+        descriptions = _stream_descriptions(meta)
+        message.too_large = any((d["length"] or 0) > self._body_limit for d in descriptions)
+        for description in descriptions:
             stream = self._streams.setdefault(description["id"], _Stream())
-            stream.owner = header.id
             stream.announced = description["length"]
-            if stream.announced == 0:
-                stream.ended = True
-            if (stream.announced or 0) > self._body_limit:
-                message.too_large = True
+            if message.too_large:  # answered at once; what arrives of its streams is dropped
                 self._discard(stream)
+                if stream.ended:
+                    del self._streams[description["id"]]
+                continue
+            stream.owner = header.id
+            stream.ended = stream.ended or stream.announced == 0
             message.stream_ids.append(description["id"])
         self._waiting[header.id] = message
         self._complete_if_ready(message, completed)
 
     def _accept_stream(self, header: Header, payload: bytes, completed: list[Incoming]) -> None:
         stream = self._streams.setdefault(header.id, _Stream())
-        if not stream.discarded:
-            stream.data += payload
-            self._held += len(payload)
-            if len(stream.data) > self._body_limit or (stream.announced and len(stream.data) > stream.announced):
-                raise ProtocolError("a stream is longer than announced or than the body limit")
         stream.ended = stream.ended or header.end
+        if stream.discarded:
+            if stream.ended:
+                del self._streams[header.id]
+            return
+        stream.data += payload
+        self._held += len(payload)
+        if len(stream.data) > self._body_limit or (stream.announced and len(stream.data) > stream.announced):
+            raise ProtocolError("a stream is longer than announced or than the body limit")
         if stream.owner is not None:
             self._complete_if_ready(self._waiting[stream.owner], completed)
 
@@ -161,7 +168,7 @@ class Assembler:
         for identifier, stream in zip(message.stream_ids, streams):
             del self._streams[identifier]
             self._held -= len(stream.data)
-        body = bytes(streams[0].data) if streams and not message.too_large else None
+        body = bytes(streams[0].data) if streams else None
         if message.kind is PayloadType.REQUEST:
             verb, path = message.meta.get("verb"), message.meta.get("path")
             if not isinstance(verb, str) or not isinstance(path, str):

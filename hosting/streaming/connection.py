@@ -34,7 +34,8 @@ FRAME_LIMIT = BODY_LIMIT + (BODY_LIMIT // MAX_CHUNK + 16) * HEADER_LENGTH + 64 *
 # The channel answers a request in well under a second; the HTTP transport waits 10 s too.
 ANSWER_TIMEOUT_S = 10.0
 JSON_CONTENT = "application/json; charset=utf-8"
-_NORMAL_CLOSE_CODES = frozenset({WSCloseCode.OK, WSCloseCode.GOING_AWAY, 1005})
+# aiohttp reports a close frame without a status code (what Microsoft's Node client sends) as 0.
+_NORMAL_CLOSE_CODES = frozenset({0, WSCloseCode.OK, WSCloseCode.GOING_AWAY, 1005})
 
 
 class ConnectionClosed(ConnectionError):
@@ -77,6 +78,7 @@ class StreamingConnection:
         self._answers: dict[str, asyncio.Future[IncomingResponse]] = {}
         self._turns: set[asyncio.Task[Any]] = set()
         self._closed = False
+        self._closing = False
 
     @property
     def closed(self) -> bool:
@@ -89,12 +91,16 @@ class StreamingConnection:
     async def serve(self) -> Closure:
         """Read until the socket ends; by then no turn of this socket is running."""
         try:
-            closure = await self._read()
-        except asyncio.CancelledError:  # the app is shutting down
+            closure, code = await self._read()
+        except asyncio.CancelledError:
             await self._stop()
-            await self._socket.close(code=WSCloseCode.GOING_AWAY)
-            raise
+            if self._closing:  # the app is shutting down
+                raise
+            # aiohttp cancels the handler when the connection is lost, if `handler_cancellation` is on.
+            return Closure(CloseKind.DROPPED, "the connection was lost")
         await self._stop()
+        if code is not None:
+            await self._socket.close(code=code)
         return closure
 
     async def run(self, turn: Coroutine[Any, Any, T]) -> T | None:
@@ -128,9 +134,12 @@ class StreamingConnection:
             self._answers.pop(identifier, None)
 
     async def close(self) -> None:
-        await self._socket.close()
+        """Close the socket (the app is shutting down); `serve` then returns."""
+        self._closing = True
+        await self._socket.close(code=WSCloseCode.GOING_AWAY)
 
-    async def _read(self) -> Closure:
+    async def _read(self) -> tuple[Closure, WSCloseCode | None]:
+        """Read until the socket ends: how it ended, and the close code to send if the bot ends it."""
         socket = self._socket
         while True:
             message = await socket.receive()
@@ -141,23 +150,22 @@ class StreamingConnection:
             elif message.type is WSMsgType.CLOSE:
                 code = message.data
                 kind = CloseKind.NORMAL if code in _NORMAL_CLOSE_CODES else CloseKind.DROPPED
-                return Closure(kind, f"the peer closed the socket (code {code})")
+                return Closure(kind, f"the peer closed the socket (code {code})"), None
             elif message.type is WSMsgType.CLOSING:
-                return Closure(CloseKind.NORMAL, "the bot closed the socket")
+                return Closure(CloseKind.NORMAL, "the bot closed the socket"), None
             elif message.type is WSMsgType.CLOSED:
-                return Closure(CloseKind.DROPPED, "the connection was lost without a close handshake")
+                return Closure(CloseKind.DROPPED, "the connection was lost without a close handshake"), None
             elif message.type is WSMsgType.ERROR:
-                return Closure(CloseKind.DROPPED, f"the socket failed: {message.data}")
+                return Closure(CloseKind.DROPPED, f"the socket failed: {message.data}"), None
             else:
                 continue
             if len(data) > FRAME_LIMIT:
-                await socket.close(code=WSCloseCode.MESSAGE_TOO_BIG)
-                return Closure(CloseKind.DROPPED, f"a frame of {len(data)} bytes is over the limit of {FRAME_LIMIT}")
+                reason = f"a frame of {len(data)} bytes is over the limit of {FRAME_LIMIT}"
+                return Closure(CloseKind.DROPPED, reason), WSCloseCode.MESSAGE_TOO_BIG
             try:
                 completed = self._assembler.feed(data)
             except ProtocolError as error:
-                await socket.close(code=WSCloseCode.PROTOCOL_ERROR)
-                return Closure(CloseKind.DROPPED, f"the peer broke the protocol: {error}")
+                return Closure(CloseKind.DROPPED, f"the peer broke the protocol: {error}"), WSCloseCode.PROTOCOL_ERROR
             for item in completed:
                 if isinstance(item, IncomingResponse):
                     answer = self._answers.get(item.id)
