@@ -26,7 +26,7 @@ import logging
 from typing import Any, Awaitable, Callable, Optional
 
 from aiohttp.web import HTTPUnauthorized, Request, Response, WebSocketResponse
-from botbuilder.core import Bot, TurnContext
+from botbuilder.core import Bot, TurnContext, serializer_helper
 from botbuilder.core.conversation_reference_extension import get_continuation_activity
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, ConversationReference, EndOfConversationCodes
@@ -58,7 +58,7 @@ class StreamingCloudAdapter(CloudAdapter):
         except PermissionError:
             raise HTTPUnauthorized() from None
         await ws_response.prepare(request)
-        socket = _Socket(self, bot, ws_response, result)
+        socket = _Socket(self, self._calls, bot, ws_response, result)
         self._sockets.add(socket)
         try:
             await socket.serve()
@@ -96,8 +96,16 @@ class StreamingCloudAdapter(CloudAdapter):
 class _Socket:
     """One channel connection: its requests become turns, its calls are kept in the adapter's map."""
 
-    def __init__(self, adapter: StreamingCloudAdapter, bot: Bot, ws: WebSocketResponse, auth: AuthenticateRequestResult):
+    def __init__(
+        self,
+        adapter: StreamingCloudAdapter,
+        calls: OpenCalls["_Socket"],
+        bot: Bot,
+        ws: WebSocketResponse,
+        auth: AuthenticateRequestResult,
+    ):
         self._adapter = adapter
+        self._calls = calls
         self._bot = bot
         self._connection = StreamingConnection(ws, self._answer)
         self._auth = auth
@@ -110,11 +118,10 @@ class _Socket:
         await self._connection.close()
 
     async def serve(self) -> None:
-        calls = self._adapter._calls
         try:
             closure = await self._connection.serve()
         finally:
-            ended = calls.release(self)
+            ended = self._calls.release(self)
         if self._shutting_down:
             log.debug("A streaming connection closed at shutdown with %d call(s)", len(ended))
             return
@@ -143,7 +150,7 @@ class _Socket:
             return OutgoingResponse(400)
         conversation_id = activity.conversation.id if activity.conversation else None
         if conversation_id:
-            self._adapter._calls.carry(conversation_id, self)
+            self._calls.carry(conversation_id, self)
             if conversation_id not in self._references:
                 self._references[conversation_id] = TurnContext.get_conversation_reference(activity)
         invoke_response = await CloudAdapter.process_activity(self._adapter, self._auth, activity, self._bot.on_turn)
@@ -151,10 +158,10 @@ class _Socket:
             self._hung_up(conversation_id)
         if invoke_response is None:
             return OutgoingResponse(200)
-        return OutgoingResponse.json(invoke_response.status, invoke_response.body)
+        return OutgoingResponse.json(invoke_response.status, serializer_helper(invoke_response.body))
 
     def _hung_up(self, conversation_id: str) -> None:
-        self._adapter._calls.end(conversation_id, self)
+        self._calls.end(conversation_id, self)
         self._references.pop(conversation_id, None)
 
     async def _end_call(self, reference: ConversationReference, code: str) -> None:

@@ -23,7 +23,7 @@ from aiohttp import WSCloseCode, WSMsgType
 from aiohttp.web import WebSocketResponse
 
 from .assembly import Assembler, IncomingRequest, IncomingResponse
-from .frames import BODY_LIMIT, HEADER_LENGTH, MAX_CHUNK, PayloadType, ProtocolError, packets
+from .frames import BODY_LIMIT, HEADER_LENGTH, MAX_CHUNK, PayloadType, ProtocolError, message
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,6 @@ T = TypeVar("T")
 FRAME_LIMIT = BODY_LIMIT + (BODY_LIMIT // MAX_CHUNK + 16) * HEADER_LENGTH + 64 * 1024
 # The channel answers a request in well under a second; the HTTP transport waits 10 s too.
 ANSWER_TIMEOUT_S = 10.0
-JSON_CONTENT = "application/json; charset=utf-8"
 # aiohttp reports a close frame without a status code (what Microsoft's Node client sends) as 0.
 _NORMAL_CLOSE_CODES = frozenset({0, WSCloseCode.OK, WSCloseCode.GOING_AWAY, 1005})
 
@@ -126,7 +125,7 @@ class StreamingConnection:
         answer: asyncio.Future[IncomingResponse] = asyncio.get_running_loop().create_future()
         self._answers[identifier] = answer
         try:
-            await self._send(_message(PayloadType.REQUEST, identifier, {"verb": verb, "path": path}, body))
+            await self._send(message(PayloadType.REQUEST, identifier, {"verb": verb, "path": path}, body))
             return await asyncio.wait_for(answer, ANSWER_TIMEOUT_S)
         except asyncio.TimeoutError:
             raise ConnectionClosed(f"no answer to {verb} within {ANSWER_TIMEOUT_S:g} s") from None
@@ -183,7 +182,7 @@ class StreamingConnection:
             log.exception("A streaming request to %s failed", request.path)
             response = OutgoingResponse(500)
         try:
-            await self._send(_message(PayloadType.RESPONSE, request.id, {"statusCode": response.status}, response.body))
+            await self._send(message(PayloadType.RESPONSE, request.id, {"statusCode": response.status}, response.body))
         except ConnectionClosed:
             pass  # the peer left before the answer: nobody to tell
 
@@ -205,15 +204,3 @@ class StreamingConnection:
             if not answer.done():
                 answer.set_exception(ConnectionClosed("the socket closed before the answer"))
 
-
-def _message(kind: PayloadType, identifier: str, meta: dict[str, Any], body: bytes | None) -> bytes:
-    """A request or response and its body stream, as one frame."""
-    parts: list[bytes] = []
-    if body:
-        stream_id = str(uuid.uuid4())
-        meta = {**meta, "streams": [{"id": stream_id, "type": JSON_CONTENT, "length": len(body)}]}
-        parts.extend(packets(kind, identifier, json.dumps(meta).encode()))
-        parts.extend(packets(PayloadType.STREAM, stream_id, body))
-    else:
-        parts.extend(packets(kind, identifier, json.dumps(meta).encode()))
-    return b"".join(parts)

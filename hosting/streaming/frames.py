@@ -12,12 +12,15 @@ stream, so all packets of a message go out in one WebSocket frame.
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterator
+from typing import Any, Iterator
 
 HEADER_LENGTH = 48
+JSON_CONTENT = "application/json; charset=utf-8"
 MAX_CHUNK = 4096
 # The largest body a request may carry, as on the HTTP route (aiohttp's `client_max_size`).
 BODY_LIMIT = 1024**2
@@ -63,3 +66,12 @@ def packets(kind: PayloadType, identifier: str, payload: bytes) -> Iterator[byte
         chunk = payload[start : start + MAX_CHUNK]
         end = b"1\n" if start + MAX_CHUNK >= total else b"0\n"
         yield prefix + b"%06d" % len(chunk) + suffix + end + chunk
+
+
+def message(kind: PayloadType, identifier: str, meta: dict[str, Any], body: bytes | None) -> bytes:
+    """A request or response (`meta` is its JSON) and its body as one stream, all packets together."""
+    if not body:
+        return b"".join(packets(kind, identifier, json.dumps(meta).encode()))
+    stream_id = str(uuid.uuid4())
+    meta = {**meta, "streams": [{"id": stream_id, "type": JSON_CONTENT, "length": len(body)}]}
+    return b"".join([*packets(kind, identifier, json.dumps(meta).encode()), *packets(PayloadType.STREAM, stream_id, body)])

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hosting.streaming.assembly import Assembler, IncomingRequest, IncomingResponse
-from hosting.streaming.frames import PayloadType, packets
+from hosting.streaming.frames import PayloadType, message
 
 BINARY, CLOSE = 0x2, 0x8
 
@@ -40,20 +40,6 @@ def ws_frame(payload: bytes, opcode: int = BINARY) -> bytes:
 def _mask_large(payload: bytes, mask: bytes) -> bytes:
     repeated = (mask * (len(payload) // 4 + 1))[: len(payload)]
     return (int.from_bytes(payload, "big") ^ int.from_bytes(repeated, "big")).to_bytes(len(payload), "big")
-
-
-def message(kind: PayloadType, meta: dict[str, Any], body: bytes | None, identifier: str | None = None) -> bytes:
-    """A request or response with its body stream, as protocol bytes."""
-    identifier = identifier or str(uuid.uuid4())
-    parts: list[bytes] = []
-    if body is not None:
-        stream_id = str(uuid.uuid4())
-        meta = {**meta, "streams": [{"id": stream_id, "type": "application/json", "length": len(body)}]}
-        parts += packets(kind, identifier, json.dumps(meta).encode())
-        parts += packets(PayloadType.STREAM, stream_id, body)
-    else:
-        parts += packets(kind, identifier, json.dumps(meta).encode())
-    return b"".join(parts)
 
 
 class RawPeer:
@@ -99,7 +85,7 @@ class RawPeer:
         answer = asyncio.get_running_loop().create_future()
         self._answers[identifier] = answer
         body = json.dumps(activity).encode()
-        self.send(message(PayloadType.REQUEST, {"verb": "POST", "path": "/api/messages"}, body, identifier))
+        self.send(message(PayloadType.REQUEST, identifier, {"verb": "POST", "path": "/api/messages"}, body))
         return (await asyncio.wait_for(answer, 10)).status
 
     async def ask(self, data: bytes, identifier: str) -> IncomingResponse:
@@ -152,4 +138,4 @@ class RawPeer:
                 continue
             self.requests.append(item)
             reply = json.dumps({"id": f"reply-{len(self.requests)}"}).encode()
-            self.send(message(PayloadType.RESPONSE, {"statusCode": 200}, reply, item.id))
+            self.send(message(PayloadType.RESPONSE, item.id, {"statusCode": 200}, reply))

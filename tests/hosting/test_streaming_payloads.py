@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hosting.streaming.assembly import Assembler, IncomingRequest
-from hosting.streaming.frames import BODY_LIMIT, MAX_CHUNK, PayloadType, packets, parse_header
+from hosting.streaming.frames import BODY_LIMIT, MAX_CHUNK, PayloadType, message, packets, parse_header
 
 from .streaming_bot import streaming_bot
-from .streaming_peer import RawPeer, message
+from .streaming_peer import RawPeer
 from .test_streaming_closes import call_start
 
 
@@ -46,7 +46,7 @@ def test_a_long_payload_goes_out_in_chunks_the_npm_client_accepts():
 @settings(max_examples=50, deadline=None)
 @given(body=st.binary(min_size=1, max_size=3 * MAX_CHUNK), cuts=st.lists(st.integers(min_value=1, max_value=5000)))
 def test_a_request_is_assembled_the_same_however_its_bytes_are_framed(body, cuts):
-    data = message(PayloadType.REQUEST, {"verb": "POST", "path": "/api/messages"}, body, str(uuid.uuid4()))
+    data = message(PayloadType.REQUEST, str(uuid.uuid4()), {"verb": "POST", "path": "/api/messages"}, body)
     assembler, received, position = Assembler(), [], 0
     for cut in cuts + [len(data)]:
         received += assembler.feed(data[position : position + cut])
