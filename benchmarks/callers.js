@@ -13,8 +13,9 @@
 //   node benchmarks/callers.js '<settings as JSON>'    prints one JSON result
 //
 // modes: "saturate" {calls, turns}: every caller presses its next key at once;
-//        "capacity" {keyIntervalS, stepCalls, stepS, maxCalls, p99LimitMs, botPid}:
-//            paced callers added step by step until a step's p99 passes the limit;
+//        "capacity" {keyIntervalS, firstCalls, stepCalls, stepS, maxCalls, p99LimitMs, botPid}:
+//            paced callers, doubling from firstCalls then stepCalls more a step, until a
+//            step's p99 passes the limit;
 //        "idle" {calls, botPid}: calls left at the menu, for resident memory per call;
 //        "soak" {calls, concurrency}: whole calls (start, two keys, hang-up, socket closed).
 'use strict';
@@ -319,8 +320,9 @@ async function capacity(newLine, serviceUrl) {
     }
 
     let held = 0;
-    while (callers.length < settings.maxCalls) {
-        const added = await placeCalls(settings.stepCalls, newLine, serviceUrl);
+    let target = settings.firstCalls;
+    while (target <= settings.maxCalls) {
+        const added = await placeCalls(target - callers.length, newLine, serviceUrl);
         added.forEach((call) => callers.push(pace(call)));
         await sleep(intervalMs); // every new caller has pressed once
         window = [];
@@ -334,6 +336,7 @@ async function capacity(newLine, serviceUrl) {
             break;
         }
         held = callers.length;
+        target = Math.min(callers.length * 2, callers.length + settings.stepCalls);
     }
     stopping = true;
     await Promise.all(callers);

@@ -153,6 +153,7 @@ async def measure_capacity(transport: str, args: Any, log_dir: Path) -> Capacity
                 "botUrl": bot.messages_url,
                 "botPid": bot.process.pid,
                 "keyIntervalS": args.key_interval_s,
+                "firstCalls": args.capacity_first,
                 "stepCalls": args.capacity_step,
                 "stepS": args.capacity_step_s,
                 "maxCalls": args.capacity_max,
@@ -201,7 +202,7 @@ def format_transports(report: TransportReport) -> str:
         last = row.steps[-1] if row.steps else {}
         lines.append(
             f"capacity {row.transport}: held {row.held_calls} paced calls with p99 < {row.limit_ms:g} ms "
-            f"(next step: {last.get('calls')} calls, p99 {last.get('p99Ms') or float('nan'):.1f} ms, "
+            f"(last step: {last.get('calls')} calls, p99 {last.get('p99Ms') or float('nan'):.1f} ms, "
             f"RSS {last.get('rssMb') or 0:.0f} MB); idle: {row.idle_kb_per_call:.1f} KB per open "
             f"{'socket and call' if row.transport != 'http' else 'call'} ({row.idle_calls} calls)"
         )
@@ -217,7 +218,8 @@ def add_arguments(parser: Any) -> None:
     group.add_argument("--soak-calls", type=int, default=1000, help="whole calls per WebSocket soak")
     group.add_argument("--skip-capacity", action="store_true", help="leave out the paced capacity run")
     group.add_argument("--key-interval-s", type=float, default=3.0, help="a paced caller's mean time between keys")
-    group.add_argument("--capacity-step", type=int, default=100, help="callers added per capacity step")
+    group.add_argument("--capacity-first", type=int, default=25, help="paced callers in the first capacity step")
+    group.add_argument("--capacity-step", type=int, default=200, help="callers added per step once doubling would add more")
     group.add_argument("--capacity-step-s", type=float, default=6.0, help="seconds measured per capacity step")
     group.add_argument("--capacity-max", type=int, default=3000, help="stop adding callers here")
     group.add_argument("--capacity-p99-ms", type=float, default=50.0, help="the p99 a step must stay under")

@@ -130,9 +130,11 @@ class _Socket:
         else:
             log.debug("A streaming connection closed (%s); ending its %d call(s)", closure.reason, len(ended))
         code = EndOfConversationCodes.channel_failed if closure.kind is CloseKind.DROPPED else EndOfConversationCodes.unknown
-        for conversation_id in ended:
-            await self._end_call(self._references.pop(conversation_id), code)
+        references = [self._references.pop(conversation_id, None) for conversation_id in ended]
         self._references.clear()
+        for reference in references:
+            if reference is not None:
+                await self._end_call(reference, code)
 
     async def run_turn(self, activity: Activity, logic: Callable[[TurnContext], Awaitable]) -> Any:
         """A proactive turn of one of this socket's calls; cancelled if the socket closes."""
@@ -172,7 +174,7 @@ class _Socket:
         try:
             await CloudAdapter.process_activity(self._adapter, self._auth, activity, self._bot.on_turn)
         except Exception:  # the bot's own error handler has run; one line is enough here
-            log.warning("Ending a call after its socket closed failed", exc_info=False)
+            log.warning("Ending a call after its socket closed failed")
 
 
 def _activity(body: bytes | None) -> Activity | None:

@@ -101,7 +101,10 @@ class Assembler:
             position += header.length
             self._header = None
             self._accept(header, payload, completed)
-        del unread[:position]
+        if position == len(unread):
+            self._unread = bytearray()  # an idle socket keeps no buffer
+        else:
+            del unread[:position]
         if self.held_bytes > self._pending_limit:
             raise ProtocolError("too many unfinished payloads on one socket")
         return completed
