@@ -79,14 +79,6 @@ class StreamingConnection:
         self._closed = False
         self._closing = False
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    @property
-    def running_turns(self) -> int:
-        return len(self._turns)
-
     async def serve(self) -> Closure:
         """Read until the socket ends; by then no turn of this socket is running."""
         try:
