@@ -12,8 +12,9 @@
 //
 //   node benchmarks/callers.js '<settings as JSON>'    prints one JSON result
 //
-// modes: "saturate" {calls, turns}: every caller presses its next key at once;
-//        "capacity" {keyIntervalS, firstCalls, stepCalls, stepS, maxCalls, p99LimitMs, botPid}:
+// modes: "saturate" {calls, turns, botPid?}: every caller presses its next key at once (and the
+//            bot's CPU time per turn, when botPid is given);
+//        "capacity" {keyIntervalS, firstCalls, stepCalls, stepS, minTurns, maxCalls, p99LimitMs, botPid}:
 //            paced callers, doubling from firstCalls then stepCalls more a step, until a
 //            step's p99 passes the limit;
 //        "idle" {calls, botPid}: calls left at the menu, for resident memory per call;
@@ -259,6 +260,15 @@ async function bounded(items, limit, action) {
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+// CPU time (user + system) the bot process has used, in ms: less swayed by busy neighbours than wall time.
+function cpuMs(pid) {
+    if (!pid) {
+        return 0;
+    }
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
 function rssKb(pid) {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     return Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
@@ -281,6 +291,7 @@ async function saturate(newLine, serviceUrl) {
     const latencies = [];
     let failures = 0;
     const started = process.hrtime.bigint();
+    const cpuBefore = cpuMs(settings.botPid);
     await Promise.all(
         placed.map(async (call) => {
             for (let turn = 0; turn < settings.turns; turn++) {
@@ -293,9 +304,10 @@ async function saturate(newLine, serviceUrl) {
         })
     );
     const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
+    const botCpuMs = cpuMs(settings.botPid) - cpuBefore;
     await bounded(placed, 50, (call) => call.hangUp().catch(() => {}));
     placed.forEach((call) => call.line.close());
-    return summary(latencies, elapsedS, failures);
+    return { ...summary(latencies, elapsedS, failures), botCpuMsPerTurn: latencies.length ? botCpuMs / latencies.length : null };
 }
 
 // Paced callers, a step of them at a time, until a step's p99 passes the limit.
@@ -327,8 +339,14 @@ async function capacity(newLine, serviceUrl) {
         await sleep(intervalMs); // every new caller has pressed once
         window = [];
         failures = 0;
-        await sleep(settings.stepS * 1000);
-        const step = summary(window, settings.stepS, failures);
+        // A p99 needs samples: measure for stepS, longer if fewer than minTurns turns came in (at most 60 s).
+        const opened = process.hrtime.bigint();
+        let elapsedS = 0;
+        do {
+            await sleep(500);
+            elapsedS = Number(process.hrtime.bigint() - opened) / 1e9;
+        } while (elapsedS < settings.stepS || (window.length < settings.minTurns && elapsedS < 60));
+        const step = summary(window, elapsedS, failures);
         step.calls = callers.length;
         step.rssMb = settings.botPid ? rssKb(settings.botPid) / 1024 : null;
         steps.push(step);

@@ -40,6 +40,7 @@ class SaturatedRow:
     p99_ms: float
     failures: int
     rounds: list[float] = field(default_factory=list)
+    bot_cpu_ms_per_turn: float = 0.0  # median over rounds: the bot's own cost of a turn
 
 
 @dataclass
@@ -94,7 +95,7 @@ async def measure_saturated(args: Any, log: Path) -> tuple[list[SaturatedRow], l
             await run_callers({"mode": "saturate", "transport": transport, "botUrl": bot.messages_url, "calls": 10, "turns": 5})
         for _ in range(args.ws_rounds):
             for transport in TRANSPORTS:
-                settings = {"mode": "saturate", "transport": transport, "botUrl": bot.messages_url}
+                settings = {"mode": "saturate", "transport": transport, "botUrl": bot.messages_url, "botPid": bot.process.pid}
                 runs[transport].append(await run_callers({**settings, "calls": args.ws_calls, "turns": args.ws_turns}))
         for transport in TRANSPORTS[1:]:
             soaks.append(await soak(transport, bot.messages_url, args, log))
@@ -133,6 +134,7 @@ def _median_rows(runs: dict[str, list[dict[str, Any]]]) -> list[SaturatedRow]:
                 round(median["p99Ms"], 2),
                 sum(r["failures"] for r in results),
                 [round(r["turnsPerS"], 1) for r in results],
+                round(statistics.median(r["botCpuMsPerTurn"] or 0.0 for r in results), 2),
             )
         )
     return rows
@@ -156,6 +158,7 @@ async def measure_capacity(transport: str, args: Any, log_dir: Path) -> Capacity
                 "firstCalls": args.capacity_first,
                 "stepCalls": args.capacity_step,
                 "stepS": args.capacity_step_s,
+                "minTurns": args.capacity_min_turns,
                 "maxCalls": args.capacity_max,
                 "p99LimitMs": args.capacity_p99_ms,
             }
@@ -166,8 +169,9 @@ async def measure_capacity(transport: str, args: Any, log_dir: Path) -> Capacity
 
 
 async def measure_transports(args: Any, log_dir: Path) -> TransportReport:
-    saturated, soaks = await measure_saturated(args, log_dir / "transports.log")
-    report = TransportReport(saturated=saturated, soaks=soaks)
+    report = TransportReport()
+    if not args.skip_saturated:
+        report.saturated, report.soaks = await measure_saturated(args, log_dir / "transports.log")
     if not args.skip_capacity:
         for transport in CAPACITY_TRANSPORTS:
             report.capacity.append(await measure_capacity(transport, args, log_dir))
@@ -178,20 +182,24 @@ def format_transports(report: TransportReport) -> str:
     lines = [
         "",
         "This bot's main menu by transport (one load generator, callers.js; median of interleaved rounds)",
-        f"{'transport':<16} {'turns/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'fail':>5}  rounds (turns/s)",
+        f"{'transport':<16} {'turns/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'fail':>5} {'bot CPU ms/turn':>15}  rounds (turns/s)",
     ]
     by_name = {row.transport: row for row in report.saturated}
     for row in report.saturated:
         rounds = ", ".join(f"{r:.1f}" for r in row.rounds)
-        lines.append(f"{row.transport:<16} {row.turns_per_s:>8.1f} {row.p50_ms:>8.2f} {row.p99_ms:>8.2f} {row.failures:>5}  {rounds}")
+        lines.append(
+            f"{row.transport:<16} {row.turns_per_s:>8.1f} {row.p50_ms:>8.2f} {row.p99_ms:>8.2f} {row.failures:>5} "
+            f"{row.bot_cpu_ms_per_turn:>15.2f}  {rounds}"
+        )
     http = by_name.get("http")
     if http and http.turns_per_s:
         for name in ("ws-per-call", "ws-multiplexed"):
             row = by_name.get(name)
             if row:
+                cpu = f", bot CPU per turn {row.bot_cpu_ms_per_turn / http.bot_cpu_ms_per_turn:.2f}x" if http.bot_cpu_ms_per_turn else ""
                 lines.append(
                     f"{name}: turns/s {row.turns_per_s / http.turns_per_s:.2f}x HTTP's, "
-                    f"p99 {row.p99_ms / http.p99_ms:.2f}x HTTP's"
+                    f"p99 {row.p99_ms / http.p99_ms:.2f}x HTTP's{cpu}"
                 )
     for soaked in report.soaks:
         lines.append(
@@ -212,6 +220,7 @@ def format_transports(report: TransportReport) -> str:
 def add_arguments(parser: Any) -> None:
     group = parser.add_argument_group("transports (HTTP and WebSocket through callers.js)")
     group.add_argument("--skip-transports", action="store_true", help="leave out the transport comparison")
+    group.add_argument("--skip-saturated", action="store_true", help="leave out the saturated rounds and the soaks")
     group.add_argument("--ws-calls", type=int, default=50, help="concurrent calls per saturated round")
     group.add_argument("--ws-turns", type=int, default=20, help="turns per call per saturated round")
     group.add_argument("--ws-rounds", type=int, default=3, help="interleaved rounds per transport")
@@ -221,6 +230,7 @@ def add_arguments(parser: Any) -> None:
     group.add_argument("--capacity-first", type=int, default=25, help="paced callers in the first capacity step")
     group.add_argument("--capacity-step", type=int, default=200, help="callers added per step once doubling would add more")
     group.add_argument("--capacity-step-s", type=float, default=6.0, help="seconds measured per capacity step")
+    group.add_argument("--capacity-min-turns", type=int, default=400, help="turns a step measures at least (60 s at most)")
     group.add_argument("--capacity-max", type=int, default=3000, help="stop adding callers here")
     group.add_argument("--capacity-p99-ms", type=float, default=50.0, help="the p99 a step must stay under")
     group.add_argument("--idle-sockets", type=int, default=500, help="calls left open to weigh memory per socket")

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_a_small_transport_run_measures_http_both_websocket_shapes_a_soak_and_capacity(tmp_path):
     tiny = ["--ws-calls", "4", "--ws-turns", "2", "--ws-rounds", "1", "--soak-calls", "6", "--idle-sockets", "4"]
     capacity = ["--capacity-first", "2", "--capacity-step", "2", "--capacity-step-s", "1", "--capacity-max", "4"]
-    capacity += ["--key-interval-s", "0.5"]
+    capacity += ["--key-interval-s", "0.5", "--capacity-min-turns", "1"]
     run = subprocess.run(
         [sys.executable, "-m", "benchmarks.run_all", "--only", "transport", *tiny, *capacity, "--out", str(tmp_path)],
         cwd=ROOT,
