@@ -28,7 +28,6 @@ from hosting.posted_activity import process_posted_activity
 from hosting.request_guards import IDLE_CONNECTION_TIMEOUT_S, guard_requests
 from hosting.state import ConversationState
 from hosting.storage import create_leases, create_storage
-from hosting.streaming_fix import fix_streaming_response_ids
 from hosting.turn_lease import TurnLeaseMiddleware
 from recordings.webhook import setup_recordings
 from services.accounts import JsonAccountDirectory
@@ -78,7 +77,6 @@ def create_bot(
 
 
 def create_app(config: DefaultConfig) -> web.Application:
-    fix_streaming_response_ids()
     authentication = GuardedAuthentication(create_authentication(config), local_mode=config.local_mode)
     adapter = StreamingCloudAdapter(authentication)
     storage = create_storage(config)
@@ -97,6 +95,7 @@ def create_app(config: DefaultConfig) -> web.Application:
     app.router.add_get("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     setup_recordings(app, config)
+    app.on_shutdown.append(lambda _: adapter.close_sockets())
     app.cleanup_ctx.append(_collect_between_turns)
     app.cleanup_ctx.append(_close_on_shutdown)
     return app

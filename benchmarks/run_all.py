@@ -7,6 +7,10 @@ that opens `--idle-calls` calls and leaves them at their first prompt to measure
 resident-memory growth.
 
     python -m benchmarks.run_all [--calls 100] [--turns 10] [--idle-calls 1000]
+
+Then this bot over HTTP and over WebSocket (one socket per call, and every call
+on one socket) with one load generator, and a capacity run of paced callers on
+each transport (`benchmarks.transports`; `--skip-transports`, `--skip-capacity`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pathlib import Path
 from azure.storage.blob.aio import BlobServiceClient
 
 from benchmarks.channel import CallActivities, ServiceUrl
+from benchmarks.transports import TransportReport, add_arguments, format_transports, measure_transports
 from benchmarks.loadgen import (
     Call,
     CallScript,
@@ -48,6 +53,7 @@ SAMPLES_ECHO = "sdk-echo (samples' wiring)"
 CEILING = "bare aiohttp echo (ceiling)"
 BLOB_WITH_LEASE = "bot main menu [blob/Azurite]"
 BLOB_WITHOUT_LEASE = "bot, blob, no lease (before)"
+CACHED_ECHO = "sdk-echo + cached clients"
 
 
 @dataclass
@@ -150,7 +156,7 @@ def reference_targets() -> list[Target]:
     return [
         Target(SAMPLES_ECHO, [python, "-m", "benchmarks.targets.sdk_echo", "--port", "{port}"], EchoScript()),
         Target(
-            "sdk-echo + cached clients",
+            CACHED_ECHO,
             [python, "-m", "benchmarks.targets.sdk_echo", "--port", "{port}", "--cached-auth"],
             EchoScript(),
         ),
@@ -205,9 +211,10 @@ def format_table(results: list[TargetResult]) -> str:
 
 
 def format_ratios(results: list[TargetResult]) -> str:
-    """Every target against the ceiling (p99) and the samples' echo bot (throughput), as the targets ask."""
+    """Every target against the ceiling (p99), the samples' echo bot (throughput) and, paced, the echo bot
+    with this template's clients (the fair reference for this bot's latency)."""
     by_name = {r.name: r for r in results if r.error is None}
-    ceiling, echo = by_name.get(CEILING), by_name.get(SAMPLES_ECHO)
+    ceiling, echo, cached_echo = by_name.get(CEILING), by_name.get(SAMPLES_ECHO), by_name.get(CACHED_ECHO)
     lines = []
     for r in by_name.values():
         if r.name in (CEILING, SAMPLES_ECHO):
@@ -220,6 +227,8 @@ def format_ratios(results: list[TargetResult]) -> str:
                 f"p99 {r.p99_ms / ceiling.p99_ms:.1f}x (saturated) and "
                 f"{r.paced_p99_ms / ceiling.paced_p99_ms:.1f}x (paced) the ceiling's"
             )
+        if cached_echo is not None and cached_echo.paced_p99_ms and r is not cached_echo:
+            parts.append(f"paced p99 {r.paced_p99_ms / cached_echo.paced_p99_ms:.2f}x the echo bot's with this template's clients")
         if parts:
             lines.append(f"{r.name}: " + "; ".join(parts))
     leased, unleased = by_name.get(BLOB_WITH_LEASE), by_name.get(BLOB_WITHOUT_LEASE)
@@ -254,12 +263,18 @@ async def main(args: argparse.Namespace) -> int:
                 results.append(await measure(target, args, extra_env, workspace / f"target-{number}.log"))
             except Exception as error:  # a failed target is reported in the table, not fatal to the run
                 results.append(TargetResult(target.name, args.calls, error=str(error)[:300]))
+        transports = TransportReport()
+        if not args.skip_transports and (not args.only or any("transport" in word for word in args.only)):
+            print("measuring this bot by transport ...", file=sys.stderr, flush=True)
+            transports = await measure_transports(args, workspace)
     print(format_table(results))
     print(format_ratios(results))
     for r in results:
         if r.state_measured_after:
             print(f"state of {r.name} weighed after: {r.state_measured_after}")
-    _write_json(results, args)
+    if transports.saturated or transports.capacity:
+        print(format_transports(transports))
+    _write_json(results, transports, args)
     return 0 if all(r.error is None for r in results) else 1
 
 
@@ -274,7 +289,7 @@ async def blob_state_bytes(connection_string: str, container: str, conversation_
     return total
 
 
-def _write_json(results: list[TargetResult], args: argparse.Namespace) -> None:
+def _write_json(results: list[TargetResult], transports: TransportReport, args: argparse.Namespace) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     document = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -287,6 +302,7 @@ def _write_json(results: list[TargetResult], args: argparse.Namespace) -> None:
             "idle_calls": args.idle_calls,
         },
         "results": [asdict(r) for r in results],
+        "transports": asdict(transports),
     }
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for path in (args.out / f"bench-{stamp}.json", args.out / "latest.json"):
@@ -305,6 +321,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-bot", action="store_true", help="measure only the reference targets")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="folder for the JSON results")
     parser.add_argument("--only", nargs="*", help="measure only targets whose name contains one of these words")
+    add_arguments(parser)
     return parser.parse_args(argv)
 
 

@@ -1,4 +1,6 @@
-"""How the bot is hosted: outbound Bot Framework clients, conversation state storage, turn pacing.
+"""How the bot is hosted: outbound Bot Framework clients, conversation state storage, turn pacing,
+and the streaming (WebSocket) protocol the Telephony channel speaks (`hosting.streaming`, served
+through `StreamingCloudAdapter`).
 
 `create_authentication(config)` and `create_storage(config)` are the entry points
 `app.py` wires; both are plain constructors and own resources closed at shutdown.

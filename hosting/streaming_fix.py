@@ -6,7 +6,9 @@ that carries a body (the channel's `ResourceResponse` to each reply) raises in
 a background task and the bot's `send_activity` never completes over a
 WebSocket. The request side already parses ids with `UUID(id)`; this makes the
 response side do the same. The package is no longer maintained, so the fix
-lives here and is applied once by `create_app`.
+lives here. The bot itself no longer runs the SDK's streaming code
+(`hosting.streaming` replaces it); tests that exercise the SDK's own streaming
+path against the simulator apply this fix.
 """
 
 from __future__ import annotations

@@ -107,6 +107,7 @@ class Call:
         self.status = CallStatus.RINGING
         self.transcript: list[Prompt | BotAction] = []
         self.violations: list[str] = []
+        self.undelivered: list[str] = []  # late answers the bot did not take (it had gone)
         self.after_end: list[Activity] = []
         self.timeline = Timeline()
         self.recording = CallRecording(
@@ -131,6 +132,16 @@ class Call:
     def streaming(self) -> bool:
         """True when the call is connected over a WebSocket (not plain HTTP)."""
         return self._line is not None and not isinstance(self._line, HttpLine)
+
+    @property
+    def line_id(self) -> str | None:
+        """The socket that carries the call now (None over HTTP)."""
+        return getattr(self._line, "line_id", None)
+
+    def move_to(self, line: Line) -> Line | None:
+        """The channel carries the call over `line` from now on; returns the line it used before."""
+        previous, self._line = self._line, line
+        return previous
 
     async def dial(self, line: Line) -> None:
         """Connect the call over `line`: the bot gets a `conversationUpdate` with the caller."""
@@ -407,7 +418,13 @@ class Call:
     def _spawn(self, work: Any) -> None:
         task = asyncio.create_task(work)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        """A late answer the bot could not take any more (its socket closed, it stopped) is noted, not raised."""
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.undelivered.append(f"{type(task.exception()).__name__}: {task.exception()}")
 
     async def _notify(self) -> None:
         async with self._changed:

@@ -8,7 +8,8 @@
 It serves the bot's `serviceUrl` on a local port for the whole session. Over
 the WebSocket transport a call's activities must come back over its socket,
 proactive turns included; one that arrives over HTTP is recorded as a
-violation on the call.
+violation on the call. `Transport.WEBSOCKET` opens a socket per call,
+`Transport.WEBSOCKET_MULTIPLEXED` carries every call on one socket.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .activities import CallAddress
 from .call import Call, ChannelOptions
 from .connector import BotConnector
 from .faults import FaultPlan
-from .lines import HttpLine, Line, Transport
+from .lines import HttpLine, Line, SharedLine, Transport
 from .streaming import StreamingBridge
 
 DEFAULT_CALLER = "+14255550123"
@@ -58,6 +59,7 @@ class ChannelSimulator:
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._bridge: StreamingBridge | None = None
+        self._shared: Line | None = None
         self.service_url = ""
 
     async def __aenter__(self) -> "ChannelSimulator":
@@ -79,7 +81,7 @@ class ChannelSimulator:
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=60), connector=aiohttp.TCPConnector(limit=0)
         )
-        if self.transport is Transport.WEBSOCKET:
+        if self.transport.streaming:
             self._bridge = StreamingBridge(self._connector.handle)
             await self._bridge.start()
 
@@ -88,6 +90,8 @@ class ChannelSimulator:
         settling = [asyncio.wait_for(call.settle(), self.options.timeout_s) for call in self.calls]
         await asyncio.gather(*settling, return_exceptions=True)
         await asyncio.gather(*(call.close() for call in self.calls), return_exceptions=True)
+        if self._shared is not None:
+            await self._shared.close()
         if self._bridge:
             await self._bridge.stop()
         if self._session:
@@ -112,6 +116,10 @@ class ChannelSimulator:
         await call.dial(await self._open_line())
         return call
 
+    async def reconnect(self, call: Call) -> Line | None:
+        """The channel moves `call` to a new socket; returns the old one, still open, for the test to close."""
+        return call.move_to(await self._open_line())
+
     async def place_call(
         self, caller: str = DEFAULT_CALLER, called: str = DEFAULT_CALLED, *, faults: FaultPlan | None = None
     ) -> Call:
@@ -119,6 +127,10 @@ class ChannelSimulator:
         return await self.connect(self.new_call(caller, called, faults=faults))
 
     async def _open_line(self) -> Line:
+        if self._bridge is not None and self.transport is Transport.WEBSOCKET_MULTIPLEXED:
+            if self._shared is None:
+                self._shared = await self._bridge.open_line(websocket_url(self.bot_url))
+            return SharedLine(self._shared)
         if self._bridge is not None:
             return await self._bridge.open_line(websocket_url(self.bot_url))
         assert self._session is not None, "use `async with ChannelSimulator(...)`"

@@ -34,12 +34,15 @@ class BotConnector:
     def register(self, call: "Call") -> None:
         self._calls[call.address.conversation_id] = call
 
-    async def handle(self, method: str, path: str, body: bytes, *, over_http: bool = False) -> tuple[int, dict[str, Any]]:
+    async def handle(
+        self, method: str, path: str, body: bytes, line: str | None = None, *, over_http: bool = False
+    ) -> tuple[int, dict[str, Any]]:
         """One request from the bot: returns the status and JSON body to answer.
 
-        `over_http` marks requests that came to the HTTP `serviceUrl` rather than
-        over a call's WebSocket: the real channel's streaming calls cannot be
-        reached that way, so the call records it as a violation.
+        `line` is the WebSocket the request came over. `over_http` marks requests
+        that came to the HTTP `serviceUrl` instead: the real channel's streaming
+        calls cannot be reached that way, nor over a socket that no longer
+        carries them, so the call records either as a violation.
         """
         match = _ACTIVITIES.match(path.split("?", 1)[0])
         if not match:
@@ -57,6 +60,8 @@ class BotConnector:
             return _error(404, "ConversationNotFound", "no call with that conversation id")
         if over_http and call.streaming:
             call.violations.append(f"the bot sent a {activity['type']} over HTTP to a call connected over a WebSocket")
+        if line is not None and line != call.line_id:
+            call.violations.append(f"the bot sent a {activity['type']} over a WebSocket that no longer carries the call")
         activity_id = await call.receive_from_bot(activity)
         return 200, {"id": activity_id}
 

@@ -14,7 +14,12 @@ class Transport(str, Enum):
     """How the channel reaches the bot."""
 
     HTTP = "http"
-    WEBSOCKET = "websocket"
+    WEBSOCKET = "websocket"  # one socket per call
+    WEBSOCKET_MULTIPLEXED = "websocket-multiplexed"  # every call of the channel on one socket
+
+    @property
+    def streaming(self) -> bool:
+        return self is not Transport.HTTP
 
 
 class LineError(ConnectionError):
@@ -48,3 +53,17 @@ class HttpLine:
 
     async def close(self) -> None:
         """Nothing to hang up: each activity is its own request."""
+
+
+class SharedLine:
+    """A call's view of a socket other calls use too: hanging up leaves the socket open."""
+
+    def __init__(self, line: Line) -> None:
+        self._line = line
+        self.line_id = getattr(line, "line_id", None)
+
+    async def send(self, activity: Activity) -> int:
+        return await self._line.send(activity)
+
+    async def close(self) -> None:
+        """The socket stays: the channel closes it when it stops."""

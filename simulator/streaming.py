@@ -20,8 +20,8 @@ from .lines import LineError
 
 SCRIPT = Path(__file__).with_name("ws_client.js")
 
-# (method, path, body) -> (status, JSON body): what the Bot Connector answers.
-RequestHandler = Callable[[str, str, bytes], Awaitable[tuple[int, dict[str, Any]]]]
+# (method, path, body, line id) -> (status, JSON body): what the Bot Connector answers.
+RequestHandler = Callable[[str, str, bytes, str], Awaitable[tuple[int, dict[str, Any]]]]
 
 
 class StreamingBridge:
@@ -120,7 +120,9 @@ class StreamingBridge:
             future.set_result(message)
 
     async def _answer(self, message: dict[str, Any]) -> None:
-        status, body = await self._handle_request(message["verb"], message["path"], message["body"].encode())
+        status, body = await self._handle_request(
+            message["verb"], message["path"], message["body"].encode(), message["line"]
+        )
         await self._write({"op": "reply", "id": message["id"], "status": status, "body": body})
 
 
@@ -129,10 +131,10 @@ class StreamingLine:
 
     def __init__(self, bridge: StreamingBridge, line_id: str) -> None:
         self._bridge = bridge
-        self._line_id = line_id
+        self.line_id = line_id
 
     async def send(self, activity: Activity) -> int:
-        return await self._bridge.send(self._line_id, activity)
+        return await self._bridge.send(self.line_id, activity)
 
     async def close(self) -> None:
-        await self._bridge.close_line(self._line_id)
+        await self._bridge.close_line(self.line_id)

@@ -4,7 +4,8 @@
 
 `bot` starts `python app.py` once per test session on a free port with short
 timeouts; `channel` is a `ChannelSimulator` against it, once per transport
-(HTTP and WebSocket streaming), so every test that uses it runs over both.
+(HTTP, a WebSocket per call, and every call on one WebSocket), so every test that uses it
+runs over each.
 `running_bot(log, **settings)` starts a separately configured bot for tests that
 need other settings.
 """
@@ -56,7 +57,7 @@ async def bot(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Running
         yield running
 
 
-@pytest.fixture(params=[Transport.HTTP, Transport.WEBSOCKET], ids=["http", "websocket"])
+@pytest.fixture(params=list(Transport), ids=[transport.value for transport in Transport])
 async def channel(request: pytest.FixtureRequest, bot: RunningBot) -> AsyncIterator[ChannelSimulator]:
     """A simulated Telephony channel against `bot`, over each transport in turn."""
     async with ChannelSimulator(bot.url, transport=request.param, options=ChannelOptions(timeout_s=15)) as simulator:

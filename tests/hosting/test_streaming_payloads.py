@@ -1,0 +1,102 @@
+"""Payloads on a streaming socket: assembled from any framing, bounded by what arrived.
+
+botbuilder's receiver reserved a list slot per announced byte: 40 sockets each
+announcing a 999,999-byte stream and sending 4 KiB made the bot hold about
+300 MiB. These tests announce much and send little.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tracemalloc
+import uuid
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hosting.streaming.assembly import Assembler, IncomingRequest
+from hosting.streaming.frames import BODY_LIMIT, MAX_CHUNK, PayloadType, message, packets, parse_header
+
+from .streaming_bot import streaming_bot
+from .streaming_peer import RawPeer
+from .test_streaming_closes import call_start
+
+
+def stream_header(identifier: str, length: int) -> bytes:
+    return f"S.{length:06d}.{identifier}.1\n".encode()
+
+
+def announced_but_unsent() -> bytes:
+    """A request whose body is announced at 999,999 bytes, of which 4 KiB are sent."""
+    request_id, stream_id = str(uuid.uuid4()), str(uuid.uuid4())
+    meta = {"verb": "POST", "path": "/api/messages", "streams": [{"id": stream_id, "length": 999_999}]}
+    request = b"".join(packets(PayloadType.REQUEST, request_id, json.dumps(meta).encode()))
+    return request + stream_header(stream_id, 999_999) + b"x" * 4096
+
+
+def test_a_long_payload_goes_out_in_chunks_the_npm_client_accepts():
+    body = bytes(range(256)) * 40  # 10,240 bytes
+    sent = b"".join(packets(PayloadType.STREAM, str(uuid.uuid4()), body))
+    headers = [parse_header(sent[i : i + 48]) for i in (0, 48 + MAX_CHUNK, 2 * (48 + MAX_CHUNK))]
+    assert [h.length for h in headers] == [MAX_CHUNK, MAX_CHUNK, len(body) - 2 * MAX_CHUNK]
+    assert [h.end for h in headers] == [False, False, True]
+
+
+@settings(max_examples=50, deadline=None)
+@given(body=st.binary(min_size=1, max_size=3 * MAX_CHUNK), cuts=st.lists(st.integers(min_value=1, max_value=5000)))
+def test_a_request_is_assembled_the_same_however_its_bytes_are_framed(body, cuts):
+    data = message(PayloadType.REQUEST, str(uuid.uuid4()), {"verb": "POST", "path": "/api/messages"}, body)
+    assembler, received, position = Assembler(), [], 0
+    for cut in cuts + [len(data)]:
+        received += assembler.feed(data[position : position + cut])
+        position += cut
+    assert [(r.verb, r.path, r.body) for r in received] == [("POST", "/api/messages", body)]
+    assert assembler.held_bytes == 0
+
+
+def test_memory_follows_the_bytes_that_arrived_not_the_bytes_announced():
+    assembler = Assembler()
+    assert assembler.feed(announced_but_unsent()) == []
+    assert assembler.held_bytes < 8 * 1024
+
+
+def test_a_body_announced_over_the_http_limit_is_refused_at_once_and_its_bytes_dropped():
+    assembler = Assembler()
+    request_id, stream_id = str(uuid.uuid4()), str(uuid.uuid4())
+    meta = {"verb": "POST", "path": "/api/messages", "streams": [{"id": stream_id, "length": BODY_LIMIT + 1}]}
+    received = assembler.feed(b"".join(packets(PayloadType.REQUEST, request_id, json.dumps(meta).encode())))
+    assert received == [IncomingRequest(request_id, "POST", "/api/messages", None, too_large=True)]
+    for _ in range(300):  # more than the limit, in chunks
+        assert assembler.feed(f"S.004096.{stream_id}.0\n".encode() + b"x" * 4096) == []
+    assert assembler.held_bytes < 8 * 1024
+
+
+async def test_forty_sockets_announcing_large_streams_cost_the_bot_what_they_sent():
+    async with streaming_bot() as bot:
+        peers = [await RawPeer.connect(bot.url) for _ in range(40)]
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for peer in peers:
+                peer.send(announced_but_unsent())
+            await asyncio.sleep(0.5)
+            grown = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        assert grown < 4 * 1024 * 1024, f"{grown / 2**20:.1f} MiB held for 40 x 4 KiB"
+        for peer in peers:
+            await peer.close()
+        assert bot.warnings() == []
+
+
+async def test_a_request_announcing_a_body_over_the_limit_is_answered_413_and_the_socket_stays():
+    async with streaming_bot() as bot:
+        peer = await RawPeer.connect(bot.url)
+        request_id, stream_id = str(uuid.uuid4()), str(uuid.uuid4())
+        meta = {"verb": "POST", "path": "/api/messages", "streams": [{"id": stream_id, "length": BODY_LIMIT + 1}]}
+        refused = await peer.ask(b"".join(packets(PayloadType.REQUEST, request_id, json.dumps(meta).encode())), request_id)
+        assert refused.status == 413
+        assert await peer.post(call_start(f"after-{uuid.uuid4()}")) == 200
+        await peer.close()
+        assert bot.warnings() == []
