@@ -33,12 +33,18 @@ class ActivityShapeError(ValueError):
     """The document is not an activity the bot can take; the message says why, in one line."""
 
 
-def read_activity(document: Any) -> Activity:
-    """The `Activity` in `document` (parsed JSON), checked field by field first."""
+def read_activity(document: Any, *, replies_over_http: bool = True) -> Activity:
+    """The `Activity` in `document` (parsed JSON), checked field by field first.
+
+    `replies_over_http` requires an http(s) `serviceUrl`; over a WebSocket the
+    replies go back on the socket, and the service URL is not used.
+    """
     if not isinstance(document, dict):
         raise ActivityShapeError("the body is not an activity: expected a JSON object")
     _check_model(document, Activity, "")
     _check_required(document)
+    if replies_over_http:
+        _check_service_url(document)
     try:
         return Activity().deserialize(document)
     except (DeserializationError, ValueError, TypeError, AttributeError) as error:
@@ -68,6 +74,9 @@ def _check_required(document: dict[str, Any]) -> None:
     for path, identifier in identifiers.items():
         if identifier is not None and not _usable_identifier(identifier):
             raise ActivityShapeError(f"'{path}' holds control characters, is not valid text, or is too long")
+
+
+def _check_service_url(document: dict[str, Any]) -> None:
     service_url = document.get("serviceUrl")
     if not service_url:
         raise ActivityShapeError("'serviceUrl' is required")

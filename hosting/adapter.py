@@ -21,7 +21,6 @@ endpoint. Here `hosting.streaming` speaks the same protocol, and this adapter:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any, Awaitable, Callable, Optional
 
@@ -32,6 +31,8 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, ConversationReference, EndOfConversationCodes
 from botframework.connector.auth import AuthenticateRequestResult
 
+from hosting.activity_shape import ActivityShapeError, read_activity
+from hosting.json_body import JsonBodyError, parse_json
 from hosting.streaming.assembly import IncomingRequest
 from hosting.streaming.calls import OpenCalls
 from hosting.streaming.connection import CloseKind, OutgoingResponse, StreamingConnection
@@ -178,13 +179,16 @@ class _Socket:
 
 
 def _activity(body: bytes | None) -> Activity | None:
-    """The activity in a request body, or None if it is not one (answered 400)."""
+    """The activity in a request body, or None if it is not one (answered 400).
+
+    The same checks as an activity posted over HTTP (`hosting.activity_shape`),
+    so a malformed activity on a socket never reaches the SDK's deserializer or
+    the bot.
+    """
     if not body:
         return None
     try:
-        value = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+        return read_activity(parse_json(body), replies_over_http=False)
+    except (JsonBodyError, ActivityShapeError) as error:
+        log.info("Refused a streamed request: %s", error)
         return None
-    if not isinstance(value, dict) or not isinstance(value.get("type"), str) or not value["type"]:
-        return None
-    return Activity().deserialize(value)

@@ -100,3 +100,30 @@ async def test_a_request_announcing_a_body_over_the_limit_is_answered_413_and_th
         assert await peer.post(call_start(f"after-{uuid.uuid4()}")) == 200
         await peer.close()
         assert bot.warnings() == []
+
+
+def _nested(depth: int) -> dict:
+    document: dict = {}
+    for _ in range(depth):
+        document = {"x": document}
+    return document
+
+
+MALFORMED = {
+    "from is not an object": {**call_start("bad-from"), "from": "x"},
+    "entities is not a list": {**call_start("bad-entities"), "entities": {"type": "DTMF"}},
+    "no conversation": {key: value for key, value in call_start("none").items() if key != "conversation"},
+    "null channel id": {**call_start("null-channel"), "channelId": None},
+    "a bad timestamp": {**call_start("bad-time"), "timestamp": "yesterday"},
+    "nested a hundred deep": {**call_start("deep"), "value": _nested(100)},
+}
+
+
+async def test_a_malformed_activity_on_a_socket_is_answered_400_and_the_socket_stays():
+    async with streaming_bot() as bot:
+        peer = await RawPeer.connect(bot.url)
+        for reason, activity in MALFORMED.items():
+            assert await peer.post(activity) == 400, reason
+        assert await peer.post(call_start(f"after-{uuid.uuid4()}")) == 200
+        await peer.close()
+        assert bot.warnings() == []
