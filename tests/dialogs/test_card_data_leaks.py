@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from services.payments import DEMO_DECLINED_CARD
 from telephony import RecordingCommand, SealedValueError
+from telephony.testing import FakeChannel
 
 from ..call_harness import phone_call
 from ..services.card_numbers import check_digit
