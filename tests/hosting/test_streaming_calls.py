@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from dialogs import prompts as P
+from dialogs.main_menu import MAIN_MENU
 from simulator import ChannelSimulator, Transport
 
 from .streaming_bot import eventually, streaming_bot
@@ -23,7 +24,7 @@ async def test_calls_started_and_ended_on_one_socket_leave_no_entry_behind():
 
             async def one_call() -> None:
                 call = await channel.place_call()
-                await call.wait_for_prompt(P.MENU)
+                await call.wait_for_prompt(MAIN_MENU.spoken)
                 await call.hang_up()
 
             for _ in range(10):
@@ -42,7 +43,7 @@ async def test_many_calls_on_one_socket_each_get_their_replies_and_timers_on_it(
             await asyncio.gather(*(call.wait_for_prompt(P.NO_INPUT) for call in calls))  # proactive turns
             await asyncio.gather(*(call.press("9") for call in calls))
             for call in calls:
-                assert call.said.count(P.MENU) >= 2
+                assert call.said.count(MAIN_MENU.spoken) >= 2
                 assert call.violations == []
         assert bot.warnings() == []
 
@@ -51,7 +52,7 @@ async def test_a_call_moved_to_another_socket_is_continued_there_and_survives_th
     async with streaming_bot(**QUICK_TIMERS) as bot:
         async with ChannelSimulator(bot.url, transport=Transport.WEBSOCKET) as channel:
             call = await channel.place_call()
-            await call.wait_for_prompt(P.MENU)
+            await call.wait_for_prompt(MAIN_MENU.spoken)
             old_socket = await channel.reconnect(call)
             await call.press("9")  # over the new socket: the bot now routes the call there
             assert old_socket is not None

@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from dialogs import prompts as P
+from dialogs.main_menu import MAIN_MENU
 from hosting.streaming.connection import FRAME_LIMIT
 from simulator import ChannelOptions, ChannelSimulator, Transport
 
@@ -39,7 +39,7 @@ def call_start(conversation_id: str, service_url: str = "http://127.0.0.1:9/") -
 
 async def at_menu(channel: ChannelSimulator):
     call = await channel.place_call()
-    await call.wait_for_prompt(P.MENU)
+    await call.wait_for_prompt(MAIN_MENU.spoken)
     return call
 
 
@@ -139,7 +139,7 @@ async def test_a_broken_socket_is_one_warning_and_ends_only_its_own_calls(fault,
             assert bot.open_calls == 1
             assert bot.pending_timers == 1
             await bystander.press("9")
-            await bystander.wait_for_prompt(P.MENU)
-            assert bystander.said.count(P.MENU) >= 2
+            await bystander.wait_for_prompt(MAIN_MENU.spoken)
+            assert bystander.said.count(MAIN_MENU.spoken) >= 2
             assert bystander.violations == []
     assert "Traceback" not in capfd.readouterr().err
