@@ -23,7 +23,7 @@ from botbuilder.integration.aiohttp import (
 from botframework.connector.auth import BotFrameworkAuthentication
 
 from config import DefaultConfig
-from hosting.adapter import StreamingCloudAdapter
+from hosting.adapter import StreamingCloudAdapter, channel_socket
 from hosting.auth import create_authentication
 from hosting.guarded_auth import GuardedAuthentication
 
@@ -63,7 +63,7 @@ def create_app(
         return await adapter.process(request, bot)
 
     async def socket(request: web.Request) -> web.StreamResponse:
-        ws_response = web.WebSocketResponse()
+        ws_response = channel_socket()
         await adapter.process(request, bot, ws_response)
         return ws_response
 
