@@ -48,8 +48,9 @@ def channel_socket() -> WebSocketResponse:
 
     aiohttp accepts permessage-deflate when the client offers it (Microsoft's
     Node client does): every frame of a call, a few hundred bytes of JSON,
-    was then deflated on one side and inflated on the other, which cost about
-    a tenth of a turn's CPU time here and two zlib contexts per open socket.
+    was then deflated on one side and inflated on the other (about 6% of the
+    bot's CPU time at 600 paced calls), and each open socket kept zlib state
+    (about 100 KB of the 140 KB an idle call on its own socket held).
     Declining the extension leaves the frames as they are; the protocol is
     the same.
     """
