@@ -11,7 +11,7 @@ import logging
 import sys
 
 from aiohttp import web
-from aiohttp.web import Request, Response, WebSocketResponse
+from aiohttp.web import Request, Response
 from botbuilder.core import BotAdapter, Storage, TurnContext
 
 from bots import CallBot
@@ -20,7 +20,7 @@ from dialogs.dependencies import CallDependencies
 from dialogs.main_menu import MAIN_MENU
 from dialogs.prompts import Prompts
 from dialogs.recording_policy import recording_policy
-from hosting.adapter import StreamingCloudAdapter
+from hosting.adapter import StreamingCloudAdapter, channel_socket
 from hosting.auth import create_authentication
 from hosting.collector import TurnPacedCollector
 from hosting.guarded_auth import GuardedAuthentication
@@ -108,7 +108,7 @@ async def messages(request: Request) -> Response:
     if request.method == "GET":
         if request.headers.get("Upgrade", "").lower() != "websocket":
             raise web.HTTPMethodNotAllowed("GET", ["POST"], text="GET needs a WebSocket upgrade")
-        socket = WebSocketResponse()
+        socket = channel_socket()
         if not socket.can_prepare(request):
             raise web.HTTPBadRequest(text="Not a valid WebSocket upgrade")
         await adapter.process(request, bot, socket)

@@ -14,6 +14,8 @@
 //
 // modes: "saturate" {calls, turns, botPid?}: every caller presses its next key at once (and the
 //            bot's CPU time per turn, when botPid is given);
+//        "paced" {calls, turns, thinkS, botPid?}: every caller waits 0.5-1.5 x thinkS before each key,
+//            as a person listening to a prompt does;
 //        "capacity" {keyIntervalS, firstCalls, stepCalls, stepS, minTurns, maxCalls, p99LimitMs, botPid}:
 //            paced callers, doubling from firstCalls then stepCalls more a step, until a
 //            step's p99 passes the limit;
@@ -310,6 +312,31 @@ async function saturate(newLine, serviceUrl) {
     return { ...summary(latencies, elapsedS, failures), botCpuMsPerTurn: latencies.length ? botCpuMs / latencies.length : null };
 }
 
+async function paced(newLine, serviceUrl) {
+    const placed = await placeCalls(settings.calls, newLine, serviceUrl);
+    const latencies = [];
+    let failures = 0;
+    const started = process.hrtime.bigint();
+    const cpuBefore = cpuMs(settings.botPid);
+    await Promise.all(
+        placed.map(async (call) => {
+            for (let turn = 0; turn < settings.turns; turn++) {
+                await sleep(settings.thinkS * 1000 * (0.5 + Math.random()));
+                try {
+                    latencies.push(await call.press('9'));
+                } catch (_error) {
+                    failures += 1;
+                }
+            }
+        })
+    );
+    const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
+    const botCpuMs = cpuMs(settings.botPid) - cpuBefore;
+    await bounded(placed, 50, (call) => call.hangUp().catch(() => {}));
+    placed.forEach((call) => call.line.close());
+    return { ...summary(latencies, elapsedS, failures), botCpuMsPerTurn: latencies.length ? botCpuMs / latencies.length : null };
+}
+
 // Paced callers, a step of them at a time, until a step's p99 passes the limit.
 async function capacity(newLine, serviceUrl) {
     const intervalMs = settings.keyIntervalS * 1000;
@@ -398,7 +425,7 @@ async function main() {
     const server = await startServiceUrl();
     const serviceUrl = `http://127.0.0.1:${server.address().port}/`;
     const newLine = lineFactory(settings.transport, settings.botUrl);
-    const modes = { saturate, capacity, idle, soak };
+    const modes = { saturate, paced, capacity, idle, soak };
     const result = await modes[settings.mode](newLine, serviceUrl);
     await newLine.closeAll();
     process.stdout.write(JSON.stringify(result) + '\n');

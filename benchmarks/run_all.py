@@ -272,7 +272,7 @@ async def main(args: argparse.Namespace) -> int:
     for r in results:
         if r.state_measured_after:
             print(f"state of {r.name} weighed after: {r.state_measured_after}")
-    if transports.saturated or transports.capacity:
+    if transports.saturated or transports.capacity or transports.paced:
         print(format_transports(transports))
     _write_json(results, transports, args)
     return 0 if all(r.error is None for r in results) else 1

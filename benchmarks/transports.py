@@ -8,7 +8,10 @@ round; the soaks then place whole calls ending in normal hang-ups on that bot
 and count the error and warning records it logged meanwhile; the capacity run adds paced callers (a key every ~3 s) to a fresh bot
 until a step's p99 passes the limit, and reports how many calls the instance
 held below it; the idle run measures resident memory per open call (and, over
-WebSocket, per open socket).
+WebSocket, per open socket). The paced comparison loads this bot and the SDK
+echo bot with this template's clients (and its streaming stack) with paced
+callers on each transport, rounds interleaved, and reports this bot's p99 as a
+multiple of the echo bot's: what the call flow itself adds to a turn's tail.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CALLERS = ROOT / "benchmarks" / "callers.js"
 TRANSPORTS = ("http", "ws-per-call", "ws-multiplexed")
 CAPACITY_TRANSPORTS = ("http", "ws-per-call")
+PACED_TRANSPORTS = ("http", "ws-per-call")
+ECHO_COMMAND = ["-m", "benchmarks.targets.sdk_echo", "--port", "{port}", "--cached-auth", "--streaming"]
 BOT_ENV = {"NO_INPUT_TIMEOUT_S": "3600", "LOG_LEVEL": "WARNING", "TRANSFER_DELAY_S": "0", "STORAGE": "memory"}
 
 
@@ -68,10 +73,28 @@ class SoakRow:
 
 
 @dataclass
+class PacedRow:
+    """Paced turns on one transport: this bot and the echo bot with this template's clients, median rounds."""
+
+    transport: str
+    bot_p50_ms: float
+    bot_p99_ms: float
+    echo_p50_ms: float
+    echo_p99_ms: float
+    failures: int
+    p99_ratios: list[float] = field(default_factory=list)  # this bot's p99 / the echo bot's, round by round
+
+    @property
+    def p99_ratio(self) -> float:
+        return self.bot_p99_ms / self.echo_p99_ms if self.echo_p99_ms else float("nan")
+
+
+@dataclass
 class TransportReport:
     saturated: list[SaturatedRow] = field(default_factory=list)
     soaks: list[SoakRow] = field(default_factory=list)
     capacity: list[CapacityRow] = field(default_factory=list)
+    paced: list[PacedRow] = field(default_factory=list)
 
 
 async def run_callers(settings: dict[str, Any]) -> dict[str, Any]:
@@ -168,8 +191,44 @@ async def measure_capacity(transport: str, args: Any, log_dir: Path) -> Capacity
     )
 
 
+async def measure_paced(args: Any, log_dir: Path) -> list[PacedRow]:
+    """This bot and the cached-clients echo bot, both running, paced callers on each in interleaved rounds."""
+    runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    async with serve([sys.executable, "app.py"], BOT_ENV, log=log_dir / "paced-bot.log") as bot, serve(
+        [sys.executable, *ECHO_COMMAND], {}, log=log_dir / "paced-echo.log"
+    ) as echo:
+        targets = {"bot": bot, "echo": echo}
+        for transport in PACED_TRANSPORTS:  # warm-up
+            for target in targets.values():
+                await run_callers({"mode": "saturate", "transport": transport, "botUrl": target.messages_url, "calls": 10, "turns": 5})
+        for _ in range(args.paced_rounds):
+            for transport in PACED_TRANSPORTS:
+                for name, target in targets.items():
+                    settings = {"mode": "paced", "transport": transport, "botUrl": target.messages_url,
+                                "botPid": target.process.pid, "calls": args.paced_calls, "turns": args.paced_turns,
+                                "thinkS": args.think_s}
+                    runs.setdefault((transport, name), []).append(await run_callers(settings))
+    rows = []
+    for transport in PACED_TRANSPORTS:
+        bots, echoes = runs[(transport, "bot")], runs[(transport, "echo")]
+        rows.append(
+            PacedRow(
+                transport,
+                round(statistics.median(r["p50Ms"] for r in bots), 2),
+                round(statistics.median(r["p99Ms"] for r in bots), 2),
+                round(statistics.median(r["p50Ms"] for r in echoes), 2),
+                round(statistics.median(r["p99Ms"] for r in echoes), 2),
+                sum(r["failures"] for r in bots + echoes),
+                [round(b["p99Ms"] / e["p99Ms"], 2) for b, e in zip(bots, echoes)],
+            )
+        )
+    return rows
+
+
 async def measure_transports(args: Any, log_dir: Path) -> TransportReport:
     report = TransportReport()
+    if not args.skip_paced:
+        report.paced = await measure_paced(args, log_dir)
     if not args.skip_saturated:
         report.saturated, report.soaks = await measure_saturated(args, log_dir / "transports.log")
     if not args.skip_capacity:
@@ -179,11 +238,13 @@ async def measure_transports(args: Any, log_dir: Path) -> TransportReport:
 
 
 def format_transports(report: TransportReport) -> str:
-    lines = [
-        "",
-        "This bot's main menu by transport (one load generator, callers.js; median of interleaved rounds)",
-        f"{'transport':<16} {'turns/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'fail':>5} {'bot CPU ms/turn':>15}  rounds (turns/s)",
-    ]
+    lines = []
+    if report.saturated:
+        lines += [
+            "",
+            "This bot's main menu by transport (one load generator, callers.js; median of interleaved rounds)",
+            f"{'transport':<16} {'turns/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'fail':>5} {'bot CPU ms/turn':>15}  rounds (turns/s)",
+        ]
     by_name = {row.transport: row for row in report.saturated}
     for row in report.saturated:
         rounds = ", ".join(f"{r:.1f}" for r in row.rounds)
@@ -201,6 +262,21 @@ def format_transports(report: TransportReport) -> str:
                     f"{name}: turns/s {row.turns_per_s / http.turns_per_s:.2f}x HTTP's, "
                     f"p99 {row.p99_ms / http.p99_ms:.2f}x HTTP's{cpu}"
                 )
+    if report.paced:
+        lines.append("")
+        lines.append(
+            "Paced callers: this bot next to the SDK echo bot with this template's clients "
+            "(callers.js; median of interleaved rounds)"
+        )
+        lines.append(
+            f"{'transport':<16} {'bot p50':>8} {'bot p99':>8} {'echo p50':>9} {'echo p99':>9} {'fail':>5}  p99 bot/echo, rounds"
+        )
+        for row in report.paced:
+            rounds = ", ".join(f"{r:.2f}" for r in row.p99_ratios)
+            lines.append(
+                f"{row.transport:<16} {row.bot_p50_ms:>8.2f} {row.bot_p99_ms:>8.2f} {row.echo_p50_ms:>9.2f} "
+                f"{row.echo_p99_ms:>9.2f} {row.failures:>5}  {row.p99_ratio:.2f}x ({rounds})"
+            )
     for soaked in report.soaks:
         lines.append(
             f"soak {soaked.transport}: {soaked.calls} calls hung up normally ({soaked.failures} failed); the bot logged "
@@ -221,6 +297,9 @@ def add_arguments(parser: Any) -> None:
     group = parser.add_argument_group("transports (HTTP and WebSocket through callers.js)")
     group.add_argument("--skip-transports", action="store_true", help="leave out the transport comparison")
     group.add_argument("--skip-saturated", action="store_true", help="leave out the saturated rounds and the soaks")
+    group.add_argument("--skip-paced", action="store_true", help="leave out the paced comparison with the echo bot")
+    group.add_argument("--paced-calls", type=int, default=100, help="paced callers per round of the echo comparison")
+    group.add_argument("--paced-rounds", type=int, default=3, help="interleaved rounds of the echo comparison")
     group.add_argument("--ws-calls", type=int, default=50, help="concurrent calls per saturated round")
     group.add_argument("--ws-turns", type=int, default=20, help="turns per call per saturated round")
     group.add_argument("--ws-rounds", type=int, default=3, help="interleaved rounds per transport")

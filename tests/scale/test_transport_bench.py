@@ -10,8 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_a_small_transport_run_measures_http_both_websocket_shapes_a_soak_and_capacity(tmp_path):
+def test_a_small_transport_run_measures_http_both_websocket_shapes_a_soak_capacity_and_paced_echo(tmp_path):
     tiny = ["--ws-calls", "4", "--ws-turns", "2", "--ws-rounds", "1", "--soak-calls", "6", "--idle-sockets", "4"]
+    tiny += ["--paced-calls", "3", "--paced-turns", "2", "--think-s", "0.02", "--paced-rounds", "1"]
     capacity = ["--capacity-first", "2", "--capacity-step", "2", "--capacity-step-s", "1", "--capacity-max", "4"]
     capacity += ["--key-interval-s", "0.5", "--capacity-min-turns", "1"]
     run = subprocess.run(
@@ -33,3 +34,8 @@ def test_a_small_transport_run_measures_http_both_websocket_shapes_a_soak_and_ca
     assert [row["transport"] for row in report["capacity"]] == ["http", "ws-per-call"]
     assert all(row["steps"] and row["idle_kb_per_call"] != 0 for row in report["capacity"])
     assert "ws-per-call: turns/s" in run.stdout and "capacity ws-per-call: held" in run.stdout
+    paced = report["paced"]
+    assert [row["transport"] for row in paced] == ["http", "ws-per-call"]
+    assert all(row["failures"] == 0 and row["bot_p99_ms"] > 0 and row["echo_p99_ms"] > 0 for row in paced)
+    assert all(len(row["p99_ratios"]) == 1 for row in paced)
+    assert "this bot next to the SDK echo bot" in run.stdout
