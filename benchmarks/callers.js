@@ -289,30 +289,15 @@ async function placeCalls(count, newLine, serviceUrl) {
 }
 
 async function saturate(newLine, serviceUrl) {
-    const placed = await placeCalls(settings.calls, newLine, serviceUrl);
-    const latencies = [];
-    let failures = 0;
-    const started = process.hrtime.bigint();
-    const cpuBefore = cpuMs(settings.botPid);
-    await Promise.all(
-        placed.map(async (call) => {
-            for (let turn = 0; turn < settings.turns; turn++) {
-                try {
-                    latencies.push(await call.press('9'));
-                } catch (_error) {
-                    failures += 1;
-                }
-            }
-        })
-    );
-    const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
-    const botCpuMs = cpuMs(settings.botPid) - cpuBefore;
-    await bounded(placed, 50, (call) => call.hangUp().catch(() => {}));
-    placed.forEach((call) => call.line.close());
-    return { ...summary(latencies, elapsedS, failures), botCpuMsPerTurn: latencies.length ? botCpuMs / latencies.length : null };
+    return pressNine(newLine, serviceUrl, 0);
 }
 
 async function paced(newLine, serviceUrl) {
+    return pressNine(newLine, serviceUrl, settings.thinkS);
+}
+
+// Every caller presses 9 `turns` times, waiting about `thinkS` (0.5-1.5x) before each key.
+async function pressNine(newLine, serviceUrl, thinkS) {
     const placed = await placeCalls(settings.calls, newLine, serviceUrl);
     const latencies = [];
     let failures = 0;
@@ -321,7 +306,9 @@ async function paced(newLine, serviceUrl) {
     await Promise.all(
         placed.map(async (call) => {
             for (let turn = 0; turn < settings.turns; turn++) {
-                await sleep(settings.thinkS * 1000 * (0.5 + Math.random()));
+                if (thinkS > 0) {
+                    await sleep(thinkS * 1000 * (0.5 + Math.random()));
+                }
                 try {
                     latencies.push(await call.press('9'));
                 } catch (_error) {
