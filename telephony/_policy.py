@@ -41,7 +41,6 @@ class RecordingPolicy:
         pause_for_transfer: bool = True,
     ):
         self.recorder = recorder
-        self.opt_out_option = opt_out
         self._opt_out = Menu(opt_out)  # the same checks as any menu row: its words must name its key
         self.record_calls = record_calls
         self.stop_on_hang_up = stop_on_hang_up

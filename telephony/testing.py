@@ -16,6 +16,7 @@ on exactly what the channel would receive.
 from __future__ import annotations
 
 import asyncio
+import copy
 import heapq
 import itertools
 from typing import Any, Callable
@@ -158,8 +159,7 @@ class FakeChannel:
 
     def next_call(self, conversation_id: str) -> "FakeChannel":
         """Another call to the same bot (same timers, storage and adapter)."""
-        other = object.__new__(FakeChannel)
-        other.__dict__.update(self.__dict__)
+        other = copy.copy(self)
         other.conversation_id = conversation_id
         other.sent = []
         other.recording = ChannelRecordingState.STOPPED
