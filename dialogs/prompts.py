@@ -12,16 +12,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
 
 from botbuilder.schema import Activity
 
 from telephony import InputHint, Menu, Reprompt, Ssml, TransferReason, Voice, say_as, spoken
 
 from .recording_policy import OPT_OUT
-
-if TYPE_CHECKING:
-    from .payment import Offer
 
 COMPANY = "Contoso Energy"
 
@@ -131,12 +127,12 @@ class Prompts:
     def nothing_to_pay(self) -> Activity:
         return self.say(NOTHING_TO_PAY)
 
-    def pay_offer(self, reason: Reprompt, offer: Offer, keys: Menu) -> Activity:
+    def pay_offer(self, reason: Reprompt, amount: Decimal, due_date: date, currency: str, keys: Menu) -> Activity:
         """The balance, then the offer's keys; a reprompt repeats the keys only."""
         prefix = REPROMPT_PREFIX.get(reason)
         if prefix:
             return self.say(f"{prefix} {keys.spoken}", hint=InputHint.EXPECTING)
-        return self.balance(offer.amount, offer.due_date, offer.currency, then=keys.spoken, hint=InputHint.EXPECTING)
+        return self.balance(amount, due_date, currency, then=keys.spoken, hint=InputHint.EXPECTING)
 
     # ---- card payment ----------------------------------------------------
     def pausing_for_card(self) -> Activity:
