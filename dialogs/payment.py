@@ -123,7 +123,9 @@ class PaymentDialog(ComponentDialog):
                 _OFFER,
                 deps.timers,
                 deps.input_policy,
-                lambda reason, offer: prompts.pay_offer(reason, offer.amount, offer.due_date, offer.currency, PAY_OFFER),
+                lambda reason, offer: prompts.pay_offer(
+                    reason, offer.amount, offer.due_date, offer.currency, PAY_OFFER
+                ),
                 PAY_OFFER,
             )
         )
