@@ -11,24 +11,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from azure.core.messaging import CloudEvent
-from azure.eventgrid import EventGridEvent, SystemEventNames
+from azure.eventgrid import SystemEventNames
 
-from hosting.json_body import JsonBodyError, parse_json
+from hosting.event_grid import MAX_EVENTS, MalformedEvents, TooManyEvents, read_events, validation_code
 
 RECORDING_FILE_STATUS_UPDATED = SystemEventNames.AcsRecordingFileStatusUpdatedEventName.value
-SUBSCRIPTION_VALIDATION = SystemEventNames.EventGridSubscriptionValidationEventName.value
 
 # Document ids become object names: accept only what ACS produces
 # ("0-eus-d12-801b3f3fc462fe8a01e6810cbff729b8").
 DOCUMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 
-# Event Grid delivers at most 5,000 events in a batch; a recording event lists a
-# few chunks. More than this in one request is not Event Grid.
-MAX_EVENTS = 5000
+# A recording event lists a few chunks. More than this in one request is not Event Grid.
 MAX_CHUNKS = 5000
 
 
@@ -66,53 +62,26 @@ class Delivery:
 def parse_delivery(body: bytes) -> Delivery:
     """Parse a request body holding one event or a batch (JSON array) of events."""
     try:
-        payload = parse_json(body)
-    except JsonBodyError as e:
+        events = read_events(body, MAX_EVENTS)
+    except TooManyEvents as e:
+        raise DeliveryTooLarge(str(e)) from None
+    except MalformedEvents as e:
         raise MalformedDelivery(str(e)) from None
-    items = payload if isinstance(payload, list) else [payload]
-    if not items:
-        raise MalformedDelivery("empty batch")
-    if len(items) > MAX_EVENTS:
-        raise DeliveryTooLarge(f"{len(items)} events: an Event Grid batch holds at most {MAX_EVENTS}")
     delivery = Delivery()
-    for item in items:
-        if not isinstance(item, dict):
-            raise MalformedDelivery("each event must be a JSON object")
-        event_type, data, time = _read_cloud_event(item) if "specversion" in item else _read_event_grid_event(item)
-        if event_type == SUBSCRIPTION_VALIDATION:
-            code = data.get("validationCode") if isinstance(data, dict) else None
-            if not isinstance(code, str) or not code:
-                raise MalformedDelivery("validation event without data.validationCode")
+    for event in events:
+        try:
+            code = validation_code(event)
+        except MalformedEvents as e:
+            raise MalformedDelivery(str(e)) from None
+        if code is not None:
             return Delivery(validation_code=code)
-        if event_type == RECORDING_FILE_STATUS_UPDATED:
-            delivery.chunks.extend(_read_chunks(data, time))
+        if event.type == RECORDING_FILE_STATUS_UPDATED:
+            delivery.chunks.extend(_read_chunks(event.data, event.time))
             if len(delivery.chunks) > MAX_CHUNKS:
                 raise DeliveryTooLarge(f"more than {MAX_CHUNKS} recording chunks in one delivery")
         else:
             delivery = Delivery(delivery.validation_code, delivery.chunks, delivery.ignored_events + 1)
     return delivery
-
-
-def _read_event_grid_event(item: dict[str, Any]) -> tuple[str, Any, datetime]:
-    try:
-        event = EventGridEvent.from_dict(item)
-    except Exception as e:  # the SDK's deserializer raises several types
-        raise MalformedDelivery(f"not an Event Grid event: {type(e).__name__}") from None
-    missing = [k for k in ("id", "event_type", "event_time", "data") if getattr(event, k, None) is None]
-    if missing or not isinstance(event.event_type, str) or not isinstance(event.event_time, datetime):
-        raise MalformedDelivery(f"Event Grid event lacks {', '.join(missing) or 'a valid eventType/eventTime'}")
-    return event.event_type, event.data, _utc(event.event_time)
-
-
-def _read_cloud_event(item: dict[str, Any]) -> tuple[str, Any, datetime]:
-    try:
-        event = CloudEvent.from_dict(item)
-    except Exception as e:
-        raise MalformedDelivery(f"not a CloudEvent: {e}") from None
-    if not isinstance(event.type, str):
-        raise MalformedDelivery("CloudEvent type must be a string")
-    time = event.time if isinstance(event.time, datetime) else datetime.now(timezone.utc)
-    return event.type, event.data, _utc(time)
 
 
 def _read_chunks(data: Any, available_at: datetime) -> list[RecordingChunk]:
@@ -153,7 +122,3 @@ def _read_chunks(data: Any, available_at: datetime) -> list[RecordingChunk]:
 
 def _optional_str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)

@@ -9,7 +9,6 @@ secret every request is refused, so the endpoint is never open by accident.
 
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import AsyncIterator, Callable
 
@@ -17,6 +16,7 @@ import aiohttp
 from aiohttp import web
 
 from config import DefaultConfig
+from hosting.event_grid import code_matches
 
 from .archive import RecordingArchive
 from .events import DeliveryTooLarge, MalformedDelivery, RecordingChunk, parse_delivery
@@ -68,8 +68,7 @@ class RecordingIntake:
             await self._store.close()
 
     def authorised(self, request: web.Request) -> bool:
-        given = request.query.get("code", "").encode()
-        return bool(self._secret) and hmac.compare_digest(given, self._secret)
+        return code_matches(request, self._secret)
 
     async def handle_delivery(self, request: web.Request) -> web.Response:
         if not self.authorised(request):
