@@ -15,6 +15,7 @@ from aiohttp.web import Request, Response
 from botbuilder.core import BotAdapter, Storage, TurnContext
 
 from bots import CallBot
+from callautomation import Connector, setup_call_automation
 from config import ConfigError, DefaultConfig
 from dialogs.dependencies import CallDependencies
 from dialogs.main_menu import MAIN_MENU
@@ -76,7 +77,8 @@ def create_bot(
     return bot
 
 
-def create_app(config: DefaultConfig) -> web.Application:
+def create_app(config: DefaultConfig, *, acs_connector: Connector | None = None) -> web.Application:
+    """The app; `acs_connector` decides how ACS hosts are reached (tests point it at a stand-in)."""
     authentication = GuardedAuthentication(create_authentication(config), local_mode=config.local_mode)
     adapter = StreamingCloudAdapter(authentication)
     storage = create_storage(config)
@@ -95,6 +97,10 @@ def create_app(config: DefaultConfig) -> web.Application:
     app.router.add_get("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     setup_recordings(app, config)
+    if config.call_automation:  # phone calls through Azure Communication Services too
+        setup_call_automation(
+            app, config, storage, lambda calls: create_bot(config, calls, storage), connector=acs_connector
+        )
     app.on_shutdown.append(lambda _: adapter.close_sockets())
     app.cleanup_ctx.append(_collect_between_turns)
     app.cleanup_ctx.append(_close_on_shutdown)

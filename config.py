@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Mapping, TypeVar
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -35,6 +36,12 @@ DEFAULT_RECORDING_HOSTS = (
     "*.asm.skype.com",
     "*.asyncgw.teams.microsoft.com",
     "*.ams.gov.teams.microsoft.us",
+)
+
+
+# Where Call Automation publishes the keys that sign its callbacks.
+ACS_OPENID_CONFIGURATION = (
+    "https://acscallautomation.communication.azure.com/calling/.well-known/acsopenidconfiguration"
 )
 
 
@@ -83,6 +90,14 @@ class DefaultConfig:
     EVENTGRID_SECRET: str = field(default="", repr=False)
     RECORDING_HOST_ALLOWLIST: tuple[str, ...] = DEFAULT_RECORDING_HOSTS
 
+    # Phone calls through Azure Communication Services Call Automation
+    # (docs/call-automation.md). Off until CALLBACK_BASE_URL is set.
+    CALLBACK_BASE_URL: str = ""  # this app's public https address, as ACS reaches it
+    ACS_ENDPOINT: str = ""  # https://<resource>.communication.azure.com, with a managed identity
+    ACS_RESOURCE_ID: str = ""  # the resource's immutable id: the audience of ACS's callback tokens
+    COGNITIVE_SERVICES_ENDPOINT: str = ""  # Azure AI services: text to speech and speech recognition
+    ACS_OPENID_CONFIGURATION_URL: str = ACS_OPENID_CONFIGURATION
+
     LOG_LEVEL: str = "INFO"
 
     # The names botbuilder's ConfigurationBotFrameworkAuthentication reads.
@@ -106,6 +121,11 @@ class DefaultConfig:
     def local_mode(self) -> bool:
         """True when no app id is set: requests are not authenticated."""
         return not self.MicrosoftAppId
+
+    @property
+    def call_automation(self) -> bool:
+        """True when calls are answered through Call Automation."""
+        return bool(self.CALLBACK_BASE_URL)
 
     @classmethod
     def from_env(
@@ -139,8 +159,27 @@ class DefaultConfig:
             raise ConfigError(
                 "AZURE_STORAGE_CONNECTION_STRING", "a connection string when RECORDINGS_STORE=blob", ""
             )
+        if self.call_automation:
+            self._check_call_automation()
         if self.LOG_LEVEL.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise ConfigError("LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR or CRITICAL", self.LOG_LEVEL)
+
+
+    def _check_call_automation(self) -> None:
+        base = urlsplit(self.CALLBACK_BASE_URL)
+        loopback = base.hostname in ("localhost", "127.0.0.1", "::1")
+        if base.scheme != "https" and not (base.scheme == "http" and loopback) or not base.hostname:
+            raise ConfigError(
+                "CALLBACK_BASE_URL", "an https URL such as https://mybot.azurewebsites.net", self.CALLBACK_BASE_URL
+            )
+        if not (self.ACS_CONNECTION_STRING or self.ACS_ENDPOINT):
+            raise ConfigError("ACS_CONNECTION_STRING", "a connection string, or ACS_ENDPOINT, for Call Automation", "")
+        if not self.ACS_RESOURCE_ID:
+            raise ConfigError("ACS_RESOURCE_ID", "the ACS resource's immutable id, for Call Automation", "")
+        if not self.COGNITIVE_SERVICES_ENDPOINT:
+            raise ConfigError(
+                "COGNITIVE_SERVICES_ENDPOINT", "an Azure AI services endpoint: Call Automation speaks with it", ""
+            )
 
 
 def _parse(env: Mapping[str, str]) -> dict[str, object]:

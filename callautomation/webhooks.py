@@ -1,0 +1,204 @@
+"""The bridge's two endpoints, and its wiring into the app.
+
+- `POST /api/calls/incoming`: Event Grid delivers `IncomingCall` here (guarded by
+  the `?code=` secret, `EVENTGRID_SECRET`, exactly as the recordings webhook); the
+  bridge answers each call with a callback URL of its own.
+- `POST /api/calls/{token}/events`: Call Automation's callbacks for one call. A
+  callback counts only with a valid ACS token (`callback_auth.py`) and a URL token
+  that belongs to a call this app answered.
+
+Bad input is refused with a 4xx and changes nothing: 401 for a missing or wrong
+secret or token, 400 for a body that is not events, 404 for a call that is not
+(or no longer) ours. Event types the bridge has no use for are ignored with a log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import AsyncIterator, Callable
+
+import aiohttp
+from aiohttp import web
+from azure.communication.callautomation.aio import CallAutomationClient
+from azure.core.exceptions import AzureError
+from azure.core.pipeline.transport import AioHttpTransport
+from botbuilder.core import BotAdapter, Storage
+
+from config import DefaultConfig
+from hosting.event_grid import MalformedEvents, TooManyEvents, code_matches, read_events, validation_code
+from telephony import CallTimers, Sealer
+
+from .adapter import CallAutomationAdapter
+from .callback_auth import CallbackAuthenticator, CallbackRejected
+from .calls import BridgeCall, CallBook, call_key, new_call_token
+from .events import INCOMING_CALL, QUIET_EVENTS, CallEvent, IncomingCall, read_call_event, read_incoming_call
+from .settings import CALLBACKS_PATH, INCOMING_PATH, BridgeSettings
+
+log = logging.getLogger(__name__)
+
+# ACS posts one event per callback; a few more is tolerated, thousands are not ACS.
+MAX_CALLBACK_EVENTS = 50
+Connector = Callable[[], aiohttp.BaseConnector]
+
+
+class CallAutomationBridge:
+    """Answers incoming calls and hands each call's callbacks to the adapter."""
+
+    def __init__(
+        self,
+        config: DefaultConfig,
+        adapter: CallAutomationAdapter,
+        book: CallBook,
+        sealer: Sealer,
+        authenticator: CallbackAuthenticator,
+    ) -> None:
+        self._config = config
+        self._settings = BridgeSettings.from_config(config)
+        self._secret = config.EVENTGRID_SECRET.encode()
+        self._adapter = adapter
+        self._book = book
+        self._sealer = sealer
+        self._authenticator = authenticator
+        self._client: CallAutomationClient | None = None
+
+    def connect(self, client: CallAutomationClient) -> None:
+        self._client = client
+        self._adapter.connect(client)
+
+    async def incoming(self, request: web.Request) -> web.Response:
+        if not code_matches(request, self._secret):
+            return _problem(401, "missing or wrong code")
+        try:
+            events = read_events(await request.read())
+            calls: list[IncomingCall] = []
+            ignored = 0
+            for event in events:
+                code = validation_code(event)
+                if code is not None:
+                    log.info("Event Grid subscription for incoming calls validated")
+                    return web.json_response({"validationResponse": code})
+                if event.type == INCOMING_CALL:
+                    calls.append(read_incoming_call(event))
+                else:
+                    log.info("Ignored a %.80s event sent to %s", event.type, INCOMING_PATH)
+                    ignored += 1
+        except TooManyEvents as error:
+            return _problem(413, str(error))
+        except MalformedEvents as error:
+            return _problem(400, str(error))
+        answered = await asyncio.gather(*(self._answer(call) for call in calls))
+        return web.json_response({"answered": sum(answered), "ignored": ignored})
+
+    async def callback(self, request: web.Request) -> web.Response:
+        try:
+            await self._authenticator.verify(request.headers.get("Authorization"))
+        except CallbackRejected as reason:
+            log.warning("Refused a Call Automation callback: %s", reason)
+            return _problem(401, "callback not authenticated")
+        try:
+            events = read_events(await request.read(), MAX_CALLBACK_EVENTS)
+            call_events: list[CallEvent] = []
+            for event in events:
+                call_event = read_call_event(event)
+                if call_event is not None:
+                    call_events.append(call_event)
+                elif event.type not in QUIET_EVENTS:
+                    log.info("Ignored a %.80s callback", event.type)
+        except TooManyEvents as error:
+            return _problem(413, str(error))
+        except MalformedEvents as error:
+            return _problem(400, str(error))
+        key = call_key(request.match_info["token"])
+        call = await self._book.get(key)
+        if call is None or any(not _same_call(call, event) for event in call_events):
+            return _problem(404, "no such call")
+        for event in call_events:
+            await self._adapter.on_event(key, event)
+        return web.json_response({"accepted": len(call_events), "ignored": len(events) - len(call_events)})
+
+    async def _answer(self, incoming: IncomingCall) -> bool:
+        assert self._client is not None, "the bridge has not connected to ACS"
+        token = new_call_token()
+        key = call_key(token)
+        await self._book.save(
+            BridgeCall(
+                key=key,
+                caller=incoming.caller,
+                caller_raw_id=incoming.caller_raw_id,
+                called=incoming.called,
+                sealed_token=self._sealer.seal(token, key),
+                server_call_id=incoming.server_call_id,
+                correlation_id=incoming.correlation_id,
+            )
+        )
+        try:
+            await self._client.answer_call(
+                incoming.incoming_call_context,
+                self._settings.callback_url(token),
+                cognitive_services_endpoint=self._settings.cognitive_services_endpoint,
+            )
+        except AzureError as error:
+            log.warning("Could not answer a call (%s)", type(error).__name__)
+            await self._book.forget(key)
+            return False
+        log.info("Answered a call (correlation id %s)", incoming.correlation_id)
+        return True
+
+
+def _same_call(call: BridgeCall, event: CallEvent) -> bool:
+    return call.call_connection_id is None or call.call_connection_id == event.call_connection_id
+
+
+def _problem(status: int, detail: str) -> web.Response:
+    return web.json_response({"error": detail}, status=status)
+
+
+CALL_AUTOMATION = web.AppKey("call_automation", CallAutomationBridge)
+
+
+def setup_call_automation(
+    app: web.Application,
+    config: DefaultConfig,
+    storage: Storage,
+    make_bot: Callable[[BotAdapter], object],
+    *,
+    connector: Connector | None = None,
+) -> CallAutomationAdapter:
+    """Answer calls through Call Automation with a bot of their own (`make_bot(adapter)`).
+
+    `connector` decides how ACS hosts are reached; tests point it at a local stand-in.
+    """
+    sealer = Sealer.from_config(config.CARD_DATA_KEY, setting="CARD_DATA_KEY")
+    book = CallBook(storage)
+    adapter = CallAutomationAdapter(book, BridgeSettings.from_config(config), sealer)
+    bot = make_bot(adapter)
+    adapter.bot_turn = bot.on_turn  # type: ignore[attr-defined]
+    timers: CallTimers = bot.timers  # type: ignore[attr-defined]
+    authenticator = CallbackAuthenticator(config.ACS_OPENID_CONFIGURATION_URL, config.ACS_RESOURCE_ID, connector)
+    bridge = CallAutomationBridge(config, adapter, book, sealer, authenticator)
+    app[CALL_AUTOMATION] = bridge
+    app.router.add_post(INCOMING_PATH, bridge.incoming)
+    app.router.add_post(CALLBACKS_PATH, bridge.callback)
+
+    async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        client = _client(config, connector)
+        bridge.connect(client)
+        yield
+        await timers.close()
+        await adapter.close()
+        await authenticator.close()
+        await client.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    return adapter
+
+
+def _client(config: DefaultConfig, connector: Connector | None) -> CallAutomationClient:
+    session = aiohttp.ClientSession(connector=connector() if connector else None, trust_env=True)
+    transport = AioHttpTransport(session=session, session_owner=True)
+    if config.ACS_CONNECTION_STRING:
+        return CallAutomationClient.from_connection_string(config.ACS_CONNECTION_STRING, transport=transport)
+    from azure.identity.aio import DefaultAzureCredential  # only with a managed identity
+
+    return CallAutomationClient(config.ACS_ENDPOINT, DefaultAzureCredential(), transport=transport)
