@@ -1,0 +1,40 @@
+"""A caller on the stand-in's phone: what they hear, in order, and what they do."""
+
+from __future__ import annotations
+
+from simulator.acs import StandInCall
+
+TIMEOUT_S = 15
+
+
+class Caller:
+    """Waits for prompts in the order they are heard: each `hears` looks past the last one found."""
+
+    def __init__(self, call: StandInCall) -> None:
+        self.call = call
+        self._heard = 0
+
+    async def hears(self, words: str, timeout: float = TIMEOUT_S) -> int:
+        """Wait until a prompt not yet looked at contains `words`; returns its index in `call.plays`."""
+        found: list[int] = []
+
+        def heard() -> bool:
+            for index in range(self._heard, len(self.call.heard)):
+                if words in self.call.heard[index]:
+                    found.append(index)
+                    return True
+            return False
+
+        await self.call.wait_for(lambda _call: heard(), timeout=timeout)
+        self._heard = found[0] + 1
+        return found[0]
+
+    async def press(self, keys: str) -> None:
+        await self.call.press_keys(keys)
+
+    async def recording_is(self, state: str, timeout: float = TIMEOUT_S) -> None:
+        await self.call.wait_for(lambda c: c.recording is not None and c.recording.state == state, timeout=timeout)
+
+    async def ended(self, timeout: float = TIMEOUT_S) -> str:
+        await self.call.wait_for(lambda c: c.state in ("transferred", "disconnected"), timeout=timeout)
+        return self.call.state

@@ -1,0 +1,58 @@
+"""The app answering calls through the local ACS stand-in (`simulator/acs/`).
+
+`line` runs the real app (`app.create_app`, served over HTTP on a loopback port)
+with Call Automation configured against the stand-in; the real
+`azure-communication-callautomation` SDK is its client. Tests place calls with
+`line.call()` and act as the caller on the stand-in's call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from devtools.acs_line import INCOMING_SECRET, AcsLine, acs_line
+from simulator.acs import AcsStandIn, make_tls
+from tests.azurite import azurite_connection_string  # noqa: F401  (fixture)
+
+SECRET = INCOMING_SECRET
+PhoneLine = AcsLine
+
+# Short waits so a whole call runs in seconds, and long enough for a busy two-core machine.
+FAST_SETTINGS = {
+    "NO_INPUT_TIMEOUT_S": "3",
+    "TRANSFER_DELAY_S": "0.2",
+    "RECORDING_RESULT_TIMEOUT_S": "2",
+    "MAX_RETRIES": "3",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+@contextlib.asynccontextmanager
+async def serve(standin: AcsStandIn, **settings: str) -> AsyncIterator[AcsLine]:
+    async with acs_line(standin, {**FAST_SETTINGS, **settings}) as line:
+        yield line
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    return make_tls(tmp_path_factory.mktemp("acs-tls"))
+
+
+@pytest.fixture
+async def standin(tls) -> AsyncIterator[AcsStandIn]:
+    server = AcsStandIn(tls)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def line(standin: AcsStandIn) -> AsyncIterator[AcsLine]:
+    async with serve(standin) as running:
+        yield running
