@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import hmac
 from email.utils import parsedate_to_datetime
+from urllib.parse import quote, unquote
 
 from aiohttp import web
 
@@ -39,9 +40,14 @@ def signature_ok(request: web.Request, body: bytes, access_key: str, resource_ho
     if not auth.startswith(PREFIX):
         return False
     secret = base64.b64decode(access_key)
-    for host in (resource_host, f"{resource_host}:{port}"):
-        to_sign = f"{request.method}\n{request.raw_path}\n{date};{host};{content_hash}"
-        expected = base64.b64encode(hmac.new(secret, to_sign.encode(), hashlib.sha256).digest()).decode()
-        if hmac.compare_digest(auth[len(PREFIX):], expected):
-            return True
+    # The path as sent, or as the SDK signed it before the HTTP client normalised its escapes
+    # (the SDK quotes path parameters, so a recording id's "==" is signed as "%3D%3D").
+    path_only, _, query = request.raw_path.partition("?")
+    sdk_quoted = quote(unquote(path_only), safe="/:") + (f"?{query}" if query else "")
+    for path in {request.raw_path, sdk_quoted}:
+        for host in (resource_host, f"{resource_host}:{port}"):
+            to_sign = f"{request.method}\n{path}\n{date};{host};{content_hash}"
+            expected = base64.b64encode(hmac.new(secret, to_sign.encode(), hashlib.sha256).digest()).decode()
+            if hmac.compare_digest(auth[len(PREFIX):], expected):
+                return True
     return False
