@@ -162,19 +162,19 @@ async def test_text_play_without_ai_services_is_refused(standin, client, receive
     call = await answered_call(standin, client, receiver, ai=None)
     connection = client.get_call_connection(call.call_connection_id)
     with pytest.raises(HttpResponseError) as refused:
-        await connection.play_media_to_all(TextSource(text="Hello"))
+        await connection.play_media(TextSource(text="Hello"))
     assert (refused.value.status_code, refused.value.error.code) == (405, "8522")
-    await connection.play_media_to_all(FileSource(url="https://example.com/hello.wav"))
+    await connection.play_media(FileSource(url="https://example.com/hello.wav"))
     assert call.plays[-1].kind == "file"
 
 
 async def test_a_play_completes_and_cancel_cancels_the_current_one(standin, client, receiver):
     call = await answered_call(standin, client, receiver)
     connection = client.get_call_connection(call.call_connection_id)
-    await connection.play_media_to_all(TextSource(text="Welcome", voice_name="en-US-JennyNeural"),
+    await connection.play_media(TextSource(text="Welcome", voice_name="en-US-JennyNeural"),
                                        operation_context="welcome")
     standin.play_seconds = None
-    await connection.play_media_to_all(
+    await connection.play_media(
         [SsmlSource(
             ssml_text="<speak><voice name='x'>Main menu</voice></speak>")], operation_context="menu")
     await connection.cancel_all_media_operations()
