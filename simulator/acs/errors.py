@@ -1,7 +1,7 @@
 """ACS error answers: ``{"error": {"code": "<subcode>", "message": ...}}`` with the HTTP status.
 
 Codes and messages follow Microsoft's "Troubleshooting response codes for Call
-Automation" table and messages seen from the live service (see docs/call-automation.md).
+Automation" table (code, subcode) and messages reported from the live service.
 """
 
 from __future__ import annotations
