@@ -28,7 +28,7 @@ import aiohttp  # noqa: E402
 from recordings.hosts import HostAllowList  # noqa: E402
 from recordings.source import AcsRecordingSource  # noqa: E402
 from recordings.store import LocalStore  # noqa: E402
-from tests.recordings.acs_standin import AcsStandIn, PatternPayload, client_connector, make_tls  # noqa: E402
+from simulator.acs import AcsStandIn, PatternPayload, client_connector, make_tls  # noqa: E402
 
 MIB = 1024 * 1024
 

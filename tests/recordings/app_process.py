@@ -17,7 +17,7 @@ from aiohttp import web
 from config import DefaultConfig
 from recordings.webhook import setup_recordings
 
-from .acs_standin import client_connector
+from simulator.acs import client_connector
 from .conftest import FAST_BACKOFF
 
 

@@ -21,7 +21,7 @@ from recordings.webhook import EVENTS_PATH, setup_recordings
 from recordings.worker import Backoff
 from tests.azurite import azurite_connection_string  # noqa: F401  (fixture)
 
-from .acs_standin import AcsStandIn, BytesPayload, client_connector, make_tls
+from simulator.acs import AcsStandIn, BytesPayload, client_connector, make_tls
 
 SECRET = "s3cret-code"
 FAST_BACKOFF = Backoff(first_s=0.05, factor=2.0, cap_s=0.5)

@@ -10,7 +10,7 @@ from azure.storage.blob.aio import ContainerClient
 
 from recordings.jobs import JobState
 
-from .acs_standin import Fault
+from simulator.acs import Fault
 from .conftest import publish, recording_event
 
 AUDIO = "/v1/objects/0-eus-d4-blob/content/audio"

@@ -12,7 +12,7 @@ import aiohttp
 
 from recordings.jobs import JobState
 
-from .acs_standin import Fault
+from simulator.acs import Fault
 from .conftest import SECRET, publish, recording_event
 
 ROOT = Path(__file__).resolve().parents[2]

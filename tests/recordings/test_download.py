@@ -12,7 +12,7 @@ from pathlib import Path
 
 from recordings.jobs import JobState
 
-from .acs_standin import Fault
+from simulator.acs import Fault
 from .conftest import HOURS_48, publish, recording_event
 
 AUDIO = "/v1/objects/{}/content/audio"

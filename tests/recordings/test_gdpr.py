@@ -12,7 +12,7 @@ from pathlib import Path
 
 from recordings.jobs import JobState
 
-from .acs_standin import BytesPayload
+from simulator.acs import BytesPayload
 from .conftest import metadata_for, publish, recording_event
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 
 from recordings.jobs import JobState
 
-from .acs_standin import BytesPayload, Fault
+from simulator.acs import BytesPayload, Fault
 from .conftest import metadata_for, publish, recording_event
 from .test_gdpr import cli
 
