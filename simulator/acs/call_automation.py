@@ -211,6 +211,7 @@ class CallAutomation:
         kind = str(source.kind)
         if kind in ("text", "ssml") and not call.cognitive_services_endpoint:
             raise errors.NO_COGNITIVE_SERVICES
+        extra["recording_state"] = call.recording.state if call.recording else None
         if kind == "text" and source.text:
             return Play("text", text=source.text.text, voice_name=source.text.voice_name, **extra)
         if kind == "ssml" and source.ssml:

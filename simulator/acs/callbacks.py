@@ -104,6 +104,7 @@ class Delivered:
     event_type: str
     data: dict
     status: int
+    url: str  # where it was posted (after routing)
 
 
 class CallbackRouter:
@@ -160,8 +161,9 @@ class CallbackQueue:
         while True:
             url, event_type, data, call_connection_id = await self._queue.get()
             try:
-                status = await self._deliver(url, event_type, data, call_connection_id)
-                self._on_delivered(Delivered(event_type, data, status))
+                target = self._router.target(url)
+                status = await self._deliver(target, event_type, data, call_connection_id)
+                self._on_delivered(Delivered(event_type, data, status, target))
             finally:
                 self._queue.task_done()
 
@@ -171,7 +173,7 @@ class CallbackQueue:
             headers["Authorization"] = authorization
         body = json.dumps([cloud_event(event_type, data, call_connection_id)])
         try:
-            async with self._session().post(self._router.target(url), data=body, headers=headers) as response:
+            async with self._session().post(url, data=body, headers=headers) as response:
                 await response.read()
                 return response.status
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -59,6 +60,7 @@ class Play:
     outcome: str = "playing"  # "playing" | "completed" | "canceled" | "failed"
     callback_url: str | None = None
     prompt: bool = False
+    recording_state: str | None = None  # the call's recording when the play was asked for; None before any
 
     @property
     def spoken(self) -> str:
@@ -125,6 +127,7 @@ class StandInCall:
         self.recordings: list[Recording] = []
         self.transfers: list[str] = []
         self.callbacks: list[tuple[str, dict, int]] = []
+        self.delivered_to: list[tuple[str, str]] = []  # (event type, base URL) of each callback
         self.continuous_dtmf = False
         self.recognize: Recognize | None = None
         self.dtmf_faults = DtmfFaults()
@@ -239,6 +242,8 @@ class StandInCall:
 
     def delivered_one(self, delivered: Delivered) -> None:
         self.callbacks.append((delivered.event_type, delivered.data, delivered.status))
+        parts = urlsplit(delivered.url)
+        self.delivered_to.append((delivered.event_type, f"{parts.scheme}://{parts.netloc}"))
         self.changed()
 
     def post(self, url: str | None, event_type: str, data: dict) -> None:

@@ -23,7 +23,7 @@ from aiohttp import web
 
 from . import errors
 from .call_automation import CallAutomation, Faults
-from .callbacks import JWKS_PATH, OPENID_PATH, CallbackQueue, CallbackRouter, CallbackSigner
+from .callbacks import JWKS_PATH, OPENID_PATH, CallbackQueue, CallbackRouter, CallbackSigner, CallbackToken
 from .calls import StandInCall
 from .event_grid import deliver, incoming_call_event, validation_event
 from .hmac_check import signature_ok
@@ -82,6 +82,12 @@ class AcsStandIn:
         return f"https://{host}:{self.port}{path}"
 
     # ---- calls ----------------------------------------------------------------------------------
+    def callback_token(self) -> str:
+        """A valid callback token, as ACS would sign it (for tests that post callbacks themselves)."""
+        authorization = self._signer.authorization(CallbackToken.VALID)
+        assert authorization is not None
+        return authorization.removeprefix("Bearer ")
+
     @property
     def calls(self) -> list[StandInCall]:
         return self._calls.calls

@@ -29,6 +29,11 @@ class Caller:
         self._heard = found[0] + 1
         return found[0]
 
+    async def say(self, words: str, timeout: float = TIMEOUT_S) -> None:
+        """Speak once ACS listens for speech (after the last prompt has played)."""
+        await self.call.wait_for(lambda c: c.recognize is not None and c.recognize.hears_speech, timeout=timeout)
+        assert await self.call.say(words)
+
     async def press(self, keys: str) -> None:
         await self.call.press_keys(keys)
 

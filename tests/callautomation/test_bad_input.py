@@ -15,6 +15,8 @@ import pytest
 from dialogs import prompts as P
 from dialogs.main_menu import MAIN_MENU
 
+from simulator.acs import CallbackToken
+
 from .caller import Caller
 from .conftest import SECRET, PhoneLine
 
@@ -83,11 +85,12 @@ async def test_unknown_event_types_are_ignored_with_a_log_line(line, http, caplo
 async def test_callbacks_that_are_not_from_acs_are_401_and_reach_no_bot(line, token):
     caller = Caller(await line.call())
     await caller.hears(MAIN_MENU.spoken)
-    line.standin.faults.callback_token = token
+    line.standin.faults.callback_token = CallbackToken(token)
     await caller.press("0")
+    await caller.call.delivered()
     rejected = [status for kind, _data, status in caller.call.callbacks if kind.endswith("ToneReceived")]
     assert rejected == [401]
-    line.standin.faults.callback_token = "valid"
+    line.standin.faults.callback_token = CallbackToken.VALID
     await caller.press("9")
     await caller.hears(MAIN_MENU.spoken)
     assert caller.call.transfers == [] and P.TRANSFER_HOLD not in " ".join(caller.call.heard)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import logging
-from decimal import Decimal
 
 from app import STORAGE
+from callautomation.calls import CallBook, call_key
 from config import DefaultConfig
 from dialogs import prompts as P
 from dialogs.main_menu import MAIN_MENU
-from dialogs.payment import CONFIRM_CARD, PAY_OFFER
+from dialogs.payment import PAY_OFFER
 
 from .caller import Caller
 from .conftest import PhoneLine
@@ -23,8 +23,10 @@ ACCOUNT = "123456"
 CARD = "4111111111111111"
 EXPIRY = "1299"
 CODE = "123"
-BALANCE = P.money_words(Decimal("42.17"))
-APPROVED = P.PAYMENT_APPROVED.split("{confirmation}")[0].format(amount=BALANCE)
+# What ACS speaks: the SSML, where amounts are `say-as` currency for the voice to read.
+BALANCE = "Your balance is 42.17 USD"
+APPROVED = "Your payment of 42.17 USD was approved."
+CARD_ENDING = P.CARD_ENDING.split("{last_four}")[0]  # the digits follow as `say-as` characters
 CARD_PROMPTS = (P.CARD_NUMBER, P.CARD_EXPIRY, P.SECURITY_CODE)
 
 
@@ -44,12 +46,13 @@ async def accept_payment_offer(caller: Caller) -> None:
     await caller.press("1")
 
 
-async def test_the_welcome_plays_before_recording_starts_and_the_menu_is_recorded(line):
+async def test_the_consent_notice_is_heard_first_as_recording_starts_and_the_menu_is_recorded(line):
     caller = await at_menu(line)
     welcome, menu = caller.call.plays[:2]
     assert P.WELCOME in caller.call.heard[0]
-    assert welcome.recording_state is None
+    assert welcome.recording_state == "active"  # the bot asks to record, then says so, in one turn
     assert menu.recording_state == "active"
+    assert len(caller.call.recordings) == 1
 
 
 async def test_nine_repeats_the_menu(line):
@@ -61,7 +64,7 @@ async def test_nine_repeats_the_menu(line):
 
 async def test_words_the_menu_does_not_know_get_the_no_match_reprompt(line):
     caller = await at_menu(line)
-    assert await caller.call.say("pizza")
+    await caller.say("pizza")
     await caller.hears(P.NO_MATCH)
 
 
@@ -86,7 +89,7 @@ async def test_no_card_digit_is_recorded_and_recording_resumes_before_the_outcom
     await caller.press(EXPIRY)
     await caller.hears(P.SECURITY_CODE)
     await caller.press(CODE + "#")
-    await caller.hears(P.CARD_ENDING.format(last_four=" ".join(CARD[-4:])) + " " + CONFIRM_CARD.spoken)
+    await caller.hears(CARD_ENDING)
     assert caller.call.recording.state == "paused"
     await caller.press("1")
     outcome = await caller.hears(APPROVED)
@@ -134,7 +137,7 @@ async def test_star_stops_the_recording_for_the_rest_of_the_call(line):
 
 async def test_saying_goodbye_ends_the_call(line):
     caller = await at_menu(line)
-    assert await caller.call.say("goodbye")
+    await caller.say("goodbye")
     await caller.hears(P.GOODBYE)
     assert await caller.ended() == "disconnected"
     assert caller.call.hung_up_by_app
@@ -142,10 +145,15 @@ async def test_saying_goodbye_ends_the_call(line):
 
 async def test_a_caller_who_hangs_up_is_forgotten(line):
     caller = await at_menu(line)
+    book = CallBook(line.app[STORAGE])
+    key = call_key(caller.call.callback_url.split("/")[-2])
+    assert await book.get(key) is not None
     await caller.call.hang_up()
+    await caller.call.delivered()
     answered = [status for kind, _data, status in caller.call.callbacks if kind.endswith("CallDisconnected")]
     assert answered == [200]
     assert not caller.call.hung_up_by_app
+    assert await book.get(key) is None
 
 
 async def test_a_refused_start_is_announced_and_the_call_goes_on(line):
@@ -217,7 +225,7 @@ async def test_card_details_reach_no_log_no_stored_state_and_no_prompt(line, cap
         await caller.press(expiry)
         await caller.hears(P.SECURITY_CODE)
         await caller.press(code + "#")
-        await caller.hears(P.CARD_ENDING.format(last_four=" ".join(card[-4:])))
+        await caller.hears(CARD_ENDING)
         await caller.press("1")
         await caller.hears(APPROVED)
         await caller.call.hang_up()
