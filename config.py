@@ -174,6 +174,10 @@ class DefaultConfig:
             )
         if not (self.ACS_CONNECTION_STRING or self.ACS_ENDPOINT):
             raise ConfigError("ACS_CONNECTION_STRING", "a connection string, or ACS_ENDPOINT, for Call Automation", "")
+        if not self.EVENTGRID_SECRET:
+            raise ConfigError(
+                "EVENTGRID_SECRET", "the ?code= of the Event Grid subscription that delivers incoming calls", ""
+            )
         if not self.ACS_RESOURCE_ID:
             raise ConfigError("ACS_RESOURCE_ID", "the ACS resource's immutable id, for Call Automation", "")
         if not self.COGNITIVE_SERVICES_ENDPOINT:

@@ -75,6 +75,7 @@ class BridgeCall:
     ended_by_bot: bool = False
     recording_id: str | None = None
     pending: PendingCommand | None = None
+    recording_changed_at: str | None = None  # ACS's time of the last RecordingStateChanged applied
     next_sequence: int | None = None  # the tone sequence id expected next
     held: dict[str, str] = field(default_factory=dict)  # sequence id → sealed key, while one is missing
     held_since: float | None = None

@@ -36,7 +36,7 @@ def release(call: BridgeCall, sealer: Sealer, now: float) -> list[str]:
     key once the missing ones have been waited for long enough."""
     due: list[str] = []
     released = False
-    expected = call.next_sequence or FIRST_SEQUENCE_ID
+    expected = call.next_sequence if call.next_sequence is not None else FIRST_SEQUENCE_ID
     gave_up = call.held_since is not None and now - call.held_since >= WAIT_FOR_MISSING_S
     for sequence_id in sorted(int(s) for s in call.held):
         if sequence_id != expected and not gave_up:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from typing import Callable
 
 from botbuilder.schema import Activity
@@ -68,6 +69,9 @@ class Reactions:
                 if event.type is _E.RECOGNIZE_COMPLETED and event.speech and event.speech.strip():
                     answers.append(address.speech(event.speech.strip(), event.time))
         elif event.type is _E.RECORDING_STATE_CHANGED:
+            if not _newer(event, call.recording_changed_at):
+                return  # a late or repeated change must not confirm a later command
+            call.recording_changed_at = event.time.isoformat()
             call.recording_id = call.recording_id or event.recording_id
             pending = call.pending
             if pending is not None and pending.expects_active == event.recording_active:
@@ -106,3 +110,8 @@ class Reactions:
         if not call.plays and ended.listens_after and call.listening is None:
             await self._actions.listen(call)
 
+
+
+def _newer(event: CallEvent, last: str | None) -> bool:
+    """`event` happened after the change applied last (both times are ACS's clock)."""
+    return last is None or event.time > datetime.fromisoformat(last)

@@ -21,6 +21,7 @@ from typing import AsyncIterator, Callable
 import aiohttp
 from aiohttp import web
 from azure.communication.callautomation.aio import CallAutomationClient
+from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import AzureError
 from azure.core.pipeline.transport import AioHttpTransport
 from botbuilder.core import BotAdapter, Storage
@@ -182,23 +183,35 @@ def setup_call_automation(
     app.router.add_post(CALLBACKS_PATH, bridge.callback)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
-        client = _client(config, connector)
+        credential = _managed_identity(config)
+        client = _client(config, connector, credential)
         bridge.connect(client)
         yield
         await timers.close()
         await adapter.close()
         await authenticator.close()
         await client.close()
+        if credential is not None:
+            await credential.close()
 
     app.cleanup_ctx.append(lifecycle)
     return adapter
 
 
-def _client(config: DefaultConfig, connector: Connector | None) -> CallAutomationClient:
+def _managed_identity(config: DefaultConfig) -> AsyncTokenCredential | None:
+    """The app's identity, when ACS is reached by endpoint rather than connection string."""
+    if config.ACS_CONNECTION_STRING:
+        return None
+    from azure.identity.aio import DefaultAzureCredential  # only needed with a managed identity
+
+    return DefaultAzureCredential()
+
+
+def _client(
+    config: DefaultConfig, connector: Connector | None, credential: AsyncTokenCredential | None
+) -> CallAutomationClient:
     session = aiohttp.ClientSession(connector=connector() if connector else None, trust_env=True)
     transport = AioHttpTransport(session=session, session_owner=True)
-    if config.ACS_CONNECTION_STRING:
+    if credential is None:
         return CallAutomationClient.from_connection_string(config.ACS_CONNECTION_STRING, transport=transport)
-    from azure.identity.aio import DefaultAzureCredential  # only with a managed identity
-
-    return CallAutomationClient(config.ACS_ENDPOINT, DefaultAzureCredential(), transport=transport)
+    return CallAutomationClient(config.ACS_ENDPOINT, credential, transport=transport)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timezone
+
+import aiohttp
+
+from devtools.acs_line import AcsLine
 from simulator.acs import StandInCall
 
 TIMEOUT_S = 15
@@ -43,3 +49,23 @@ class Caller:
     async def ended(self, timeout: float = TIMEOUT_S) -> str:
         await self.call.wait_for(lambda c: c.state in ("transferred", "disconnected"), timeout=timeout)
         return self.call.state
+
+
+def cloud_event(event_type: str, data: dict, time: datetime | None = None) -> dict:
+    """A Call Automation callback event, as ACS shapes it."""
+    return {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "calling/callConnections/x",
+        "type": event_type,
+        "time": (time or datetime.now(timezone.utc)).isoformat(),
+        "data": data,
+    }
+
+
+async def signed_post(line: AcsLine, http: aiohttp.ClientSession, url: str, body: bytes) -> aiohttp.ClientResponse:
+    """POST `body` to a callback URL with a token ACS would have signed."""
+    headers = {"Authorization": f"Bearer {line.standin.callback_token()}", "Content-Type": "application/json"}
+    async with http.post(url, data=body, headers=headers) as response:
+        await response.read()
+        return response

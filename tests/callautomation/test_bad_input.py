@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from datetime import datetime, timezone
 
 import aiohttp
@@ -17,7 +16,7 @@ from dialogs.main_menu import MAIN_MENU
 
 from simulator.acs import CallbackToken
 
-from .caller import Caller
+from .caller import Caller, cloud_event, signed_post
 from .conftest import SECRET, PhoneLine
 
 
@@ -29,17 +28,6 @@ async def http():
 
 def incoming_url(line: PhoneLine, code: str | None) -> str:
     return f"{line.base_url}/api/calls/incoming" + (f"?code={code}" if code is not None else "")
-
-
-def cloud_event(event_type: str, data: dict) -> dict:
-    return {
-        "specversion": "1.0",
-        "id": str(uuid.uuid4()),
-        "source": "calling/callConnections/x",
-        "type": event_type,
-        "time": datetime.now(timezone.utc).isoformat(),
-        "data": data,
-    }
 
 
 @pytest.mark.parametrize("code", [None, "", "wrong"])
@@ -94,13 +82,6 @@ async def test_callbacks_that_are_not_from_acs_are_401_and_reach_no_bot(line, to
     await caller.press("9")
     await caller.hears(MAIN_MENU.spoken)
     assert caller.call.transfers == [] and P.TRANSFER_HOLD not in " ".join(caller.call.heard)
-
-
-async def signed_post(line: PhoneLine, http: aiohttp.ClientSession, url: str, body: bytes) -> aiohttp.ClientResponse:
-    headers = {"Authorization": f"Bearer {line.standin.callback_token()}", "Content-Type": "application/json"}
-    async with http.post(url, data=body, headers=headers) as response:
-        await response.read()
-        return response
 
 
 async def test_a_callback_for_a_call_that_is_not_ours_is_404(line, http):

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime, timedelta, timezone
+
+import aiohttp
 
 from app import STORAGE
 from callautomation.calls import CallBook, call_key
@@ -15,7 +18,7 @@ from dialogs import prompts as P
 from dialogs.main_menu import MAIN_MENU
 from dialogs.payment import PAY_OFFER
 
-from .caller import Caller
+from .caller import Caller, cloud_event, signed_post
 from .conftest import PhoneLine
 
 AGENT = DefaultConfig().AGENT_PHONE_NUMBER
@@ -233,3 +236,23 @@ async def test_card_details_reach_no_log_no_stored_state_and_no_prompt(line, cap
     for secret in (card, expiry, code):
         assert secret not in everything
     assert written, "the bridge and the bot stored state"
+
+
+async def test_a_late_recording_change_does_not_confirm_a_later_pause(line):
+    caller = await at_menu(line)
+    line.standin.faults.never_confirm("pause")
+    await accept_payment_offer(caller)
+    await caller.hears(P.PAUSING_FOR_CARD)
+    call = caller.call
+    stale = cloud_event(
+        "Microsoft.Communication.RecordingStateChanged",
+        {"callConnectionId": call.call_connection_id, "serverCallId": call.server_call_id,
+         "recordingId": call.recording.id, "state": "inactive"},
+        time=datetime.now(timezone.utc) - timedelta(minutes=5),  # before the recording started
+    )
+    async with aiohttp.ClientSession() as http:
+        response = await signed_post(line, http, call.callback_url, json.dumps([stale]).encode())
+    assert response.status == 200
+    await caller.hears(P.CANNOT_SECURE)
+    assert await caller.ended() == "transferred"
+    assert not any(prompt in heard for heard in call.heard for prompt in CARD_PROMPTS)
