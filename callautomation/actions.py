@@ -121,7 +121,7 @@ class CallActions:
         try:
             await self.connection(call).play_media(source, operation_context=play.operation_context)
         except AzureError as error:
-            log.warning("ACS refused a prompt (%s)", _describe(error))
+            _refused("ACS refused a prompt", error)
             return
         call.plays.append(play)
 
@@ -137,7 +137,7 @@ class CallActions:
                 operation_context=operation,
             )
         except AzureError as error:
-            log.warning("ACS would not listen for speech (%s)", _describe(error))
+            _refused("ACS would not listen for speech", error)
             return
         call.listening = operation
 
@@ -145,7 +145,7 @@ class CallActions:
         try:
             await self.connection(call).start_continuous_dtmf_recognition(participant(call.caller_raw_id))
         except AzureError as error:
-            log.warning("ACS would not listen for keys (%s): the caller can only speak", _describe(error))
+            _refused("ACS would not listen for keys (the caller can only speak)", error)
 
     async def stop_media(self, call: BridgeCall) -> None:
         """Barge-in: stop every prompt playing or queued, and any listening."""
@@ -154,7 +154,7 @@ class CallActions:
         try:
             await self.connection(call).cancel_all_media_operations()
         except AzureError as error:
-            log.warning("ACS would not stop the prompt (%s)", _describe(error))
+            _refused("ACS would not stop the prompt", error)
 
     async def _record(
         self, call: BridgeCall, command: RecordingCommand, command_id: str, address: CallAddress,
@@ -181,11 +181,11 @@ class CallActions:
             else:
                 await self._client.stop_recording(call.recording_id)
         except HttpResponseError as error:
-            log.warning("ACS refused %s (%s)", command.name.lower(), _describe(error))
+            _refused(f"ACS refused {command.name.lower()}", error)
             answers.append(address.command_result(command.value, command_id, acs_error(error)))
             return
         except AzureError as error:  # no answer from ACS: no result, the bot's own timeout decides
-            log.warning("ACS did not answer %s (%s)", command.name.lower(), _describe(error))
+            _refused(f"ACS did not answer {command.name.lower()}", error)
             return
         call.pending = PendingCommand(command.value, command_id, CONFIRMED_BY_ACTIVE[command])
 
@@ -199,7 +199,7 @@ class CallActions:
                 PhoneNumberIdentifier(target), operation_context="transfer"
             )
         except AzureError as error:
-            log.warning("ACS refused the transfer (%s)", _describe(error))
+            _refused("ACS refused the transfer", error)
             answers.append(address.handoff_failed(acs_error(error)["message"] if isinstance(
                 error, HttpResponseError) else "The transfer could not be placed"))
 
@@ -207,11 +207,18 @@ class CallActions:
         call.ended_by_bot = True
         try:
             await self.connection(call).hang_up(is_for_everyone=True)
-        except HttpResponseError as error:
-            if error.status_code != 404:  # 404: the call had already ended
-                log.warning("ACS would not hang up (%s)", _describe(error))
         except AzureError as error:
-            log.warning("ACS would not hang up (%s)", _describe(error))
+            _refused("ACS would not hang up", error)
+
+
+# ACS's sub-codes for "the call is not (or no longer) connected": the caller hung up meanwhile.
+CALL_GONE = {"8501", "8522", "8528"}
+
+
+def _refused(what: str, error: AzureError) -> None:
+    """Log ACS refusing an action: a warning, unless the call had simply ended (a hang-up is normal)."""
+    gone = isinstance(error, HttpResponseError) and error.error is not None and error.error.code in CALL_GONE
+    log.log(logging.INFO if gone else logging.WARNING, "%s (%s)", what, _describe(error))
 
 
 def _command_id(value: Any) -> str:

@@ -98,3 +98,39 @@ def test_start_up_installs_the_log_redaction():
     assert finished.returncode == 0, finished.stderr
     assert "caller typed [redacted 16 digits]" in finished.stderr
     assert "4111" not in finished.stderr
+
+
+CALL_AUTOMATION = {
+    "CALLBACK_BASE_URL": "https://mybot.example.net",
+    "ACS_CONNECTION_STRING": "endpoint=https://r.communication.azure.com/;accesskey=a2V5",
+    "ACS_RESOURCE_ID": "6d5d1bd4-8c1e-4b4e-9f0c-1f7b1d3c2a10",
+    "COGNITIVE_SERVICES_ENDPOINT": "https://ai.cognitiveservices.azure.com/",
+    "EVENTGRID_SECRET": "code",
+}
+
+
+def test_call_automation_is_off_until_a_callback_base_url_is_set():
+    assert not DefaultConfig.from_env({}, env_file=None).call_automation
+    assert DefaultConfig.from_env(CALL_AUTOMATION, env_file=None).call_automation
+
+
+@pytest.mark.parametrize(
+    "missing", ["ACS_RESOURCE_ID", "COGNITIVE_SERVICES_ENDPOINT", "EVENTGRID_SECRET", "ACS_CONNECTION_STRING"]
+)
+def test_call_automation_names_the_setting_it_lacks(missing):
+    with pytest.raises(ConfigError) as refused:
+        DefaultConfig.from_env({k: v for k, v in CALL_AUTOMATION.items() if k != missing}, env_file=None)
+    assert refused.value.name == missing
+
+
+def test_a_managed_identity_endpoint_replaces_the_connection_string():
+    env = {**CALL_AUTOMATION, "ACS_CONNECTION_STRING": "", "ACS_ENDPOINT": "https://r.communication.azure.com"}
+    assert DefaultConfig.from_env(env, env_file=None).call_automation
+
+
+@pytest.mark.parametrize("url", ["http://mybot.example.net", "ftp://x", "mybot.example.net", "https://"])
+def test_callbacks_go_to_https_except_on_this_machine(url):
+    with pytest.raises(ConfigError, match="CALLBACK_BASE_URL"):
+        DefaultConfig.from_env({**CALL_AUTOMATION, "CALLBACK_BASE_URL": url}, env_file=None)
+    local = DefaultConfig.from_env({**CALL_AUTOMATION, "CALLBACK_BASE_URL": "http://127.0.0.1:3978"}, env_file=None)
+    assert local.call_automation

@@ -11,6 +11,7 @@ apply, as with `python app.py`; the stand-in's own replace the ACS ones.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 import tempfile
@@ -79,6 +80,7 @@ class AcsTerminalPhone:
 async def run_acs_phone(caller: str, called: str) -> int:
     from devtools.acs_line import acs_line
 
+    logging.basicConfig(level=logging.ERROR, format="   [%(levelname)s %(name)s: %(message)s]")
     with tempfile.TemporaryDirectory() as folder:
         standin = AcsStandIn(make_tls(Path(folder)))
         await standin.start()
