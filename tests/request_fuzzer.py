@@ -155,6 +155,15 @@ class RequestFuzzer:
             headers.update({"Upgrade": "websocket", "Connection": "Upgrade"})
         return FuzzedRequest(target, method, body, headers)
 
+    def mutated(self, document: Any) -> bytes:
+        """A body made from `document` the way `next` makes one from its seeds (for other endpoints)."""
+        r = self._random
+        document = self._mutate_json(copy.deepcopy(document)) if r.random() < 0.75 else document
+        body = _expand_markers(json.dumps(document, ensure_ascii=r.random() < 0.5).encode("utf-8", "surrogatepass"))
+        if r.random() < 0.3:
+            body = self._mutate_bytes(body)
+        return body[:MAX_BODY]
+
     def _vary_ids(self, document: Any) -> None:
         """Fresh ids most of the time, so requests are new calls and new recordings, not repeats."""
         if self._random.random() < 0.2:
