@@ -237,11 +237,21 @@ class CallAutomation:
         call.plays.extend(plays)
         for extra in rest:
             extra.outcome = "completed"
-        call.post(first.callback_url, "PlayStarted", event_data(m.PlayStarted, **call._ids(first.operation_context),
-                                                                 result_information=OK))
-        self._schedule_end(call, first)
+        self._start_next(call)  # plays queue: this one starts when those before it have ended
         call.changed()
         return web.Response(status=202)
+
+    def _start_next(self, call: StandInCall) -> None:
+        """Start the oldest play still to be heard, if none is playing (ACS plays one at a time)."""
+        waiting = [p for p in call.plays if p.outcome == "playing"]
+        if not waiting or waiting[0].started:
+            return
+        head = waiting[0]
+        head.started = True
+        if not head.prompt:
+            call.post(head.callback_url, "PlayStarted", event_data(
+                m.PlayStarted, **call._ids(head.operation_context), result_information=OK))
+        self._schedule_end(call, head)
 
     def _schedule_end(self, call: StandInCall, play: Play) -> None:
         seconds = self._play_seconds()
@@ -260,6 +270,7 @@ class CallAutomation:
         if not play.prompt:
             call.post(play.callback_url, "PlayCompleted", event_data(
                 m.PlayCompleted, **call._ids(play.operation_context), result_information=OK))
+        self._start_next(call)
         call.changed()
 
     def finish_play(self, call: StandInCall) -> None:
@@ -308,8 +319,9 @@ class CallAutomation:
             interrupt_prompt=interrupt_prompt, prompts=prompts, choices=list(options.choices or []),
         )
         call.plays.extend(prompts)
-        for prompt in prompts:
-            self._schedule_end(call, prompt)
+        for prompt in prompts[1:]:  # one operation: its prompts play in a row and end as one
+            prompt.outcome = "completed"
+        self._start_next(call)
         call.changed()
         return web.Response(status=202)
 

@@ -61,6 +61,7 @@ class Play:
     callback_url: str | None = None
     prompt: bool = False
     recording_state: str | None = None  # the call's recording when the play was asked for; None before any
+    started: bool = False  # plays queue: a play asked for while another plays starts after it
 
     @property
     def spoken(self) -> str:

@@ -185,6 +185,20 @@ async def test_a_play_completes_and_cancel_cancels_the_current_one(standin, clie
         "PlayStarted", "PlayCompleted", "PlayStarted", "PlayCanceled"]
 
 
+async def test_plays_queue_one_after_another(standin, client, receiver):
+    call = await answered_call(standin, client, receiver)
+    connection = client.get_call_connection(call.call_connection_id)
+    standin.play_seconds = None
+    await connection.play_media(TextSource(text="First"), operation_context="first")
+    await connection.play_media(TextSource(text="Second"), operation_context="second")
+    await call.delivered()
+    assert [t for t in receiver.types() if t.startswith("Play")] == ["PlayStarted"]
+    await call.finish_play()
+    await call.delivered()
+    assert [t for t in receiver.types() if t.startswith("Play")] == ["PlayStarted", "PlayCompleted", "PlayStarted"]
+    assert [p.outcome for p in call.plays] == ["completed", "playing"]
+
+
 async def test_speech_and_silence_end_a_recognize(standin, client, receiver):
     call = await answered_call(standin, client, receiver)
     connection = client.get_call_connection(call.call_connection_id)
