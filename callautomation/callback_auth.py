@@ -4,9 +4,9 @@ Each callback carries `Authorization: Bearer <JWT>`, a new token per event,
 signed with a key Call Automation publishes through its OpenID configuration.
 A token counts only if its signature verifies with a published key, its issuer
 is the configuration's, its audience is this ACS resource's immutable id, and it
-has not expired. Keys are fetched once and again when a token names a key id
-not seen before (keys rotate), at most once a minute, so a flood of forged key
-ids cannot turn into a flood of fetches.
+has not expired. Keys are fetched once, again when a token names a key id not
+seen before (keys rotate), at most every 10 seconds so a flood of forged key ids
+cannot turn into a flood of fetches, and again once a day.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import jwt
 log = logging.getLogger(__name__)
 
 ALGORITHMS = ["RS256"]
-REFETCH_AFTER_S = 60.0
+REFETCH_AFTER_S = 10.0
 RETRY_FAILED_FETCH_AFTER_S = 5.0
 KEYS_LAST_S = 24 * 3600.0  # then fetched again, so a withdrawn key stops counting
 LEEWAY_S = 30  # clock skew between ACS and this host

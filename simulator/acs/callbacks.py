@@ -52,6 +52,11 @@ class CallbackSigner:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
+    def rotate(self) -> None:
+        """Sign with a new key under a new key id from now on (the JWKS publishes only the new one)."""
+        self.kid = uuid.uuid4().hex
+        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
     def jwks(self) -> dict:
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._key.public_key()))
         jwk.update({"kid": self.kid, "use": "sig", "alg": "RS256"})

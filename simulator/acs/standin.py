@@ -40,6 +40,7 @@ class AcsStandIn:
         self.access_key = base64.b64encode(os.urandom(32)).decode()
         self.resource_id = str(uuid.uuid4())
         self.play_seconds: float | None = 0.0
+        self.key_fetches = 0  # requests for the OpenID configuration and its keys
         self.port = 0
         self.files = RecordingFiles(self.url, self._signed)
         self._signer = CallbackSigner(self.resource_id)
@@ -82,6 +83,10 @@ class AcsStandIn:
         return f"https://{host}:{self.port}{path}"
 
     # ---- calls ----------------------------------------------------------------------------------
+    def rotate_signing_key(self) -> None:
+        """ACS rolls its callback signing key: callbacks carry a new key id from now on."""
+        self._signer.rotate()
+
     def callback_token(self) -> str:
         """A valid callback token, as ACS would sign it (for tests that post callbacks themselves)."""
         authorization = self._signer.authorization(CallbackToken.VALID)
@@ -166,6 +171,7 @@ class AcsStandIn:
             request._match_info = match  # route parameters for the handler
             return await match.handler(request)
         if host == CALLBACK_ISSUER_HOST and request.method == "GET":
+            self.key_fetches += request.path in (OPENID_PATH, JWKS_PATH)
             if request.path == OPENID_PATH:
                 return web.json_response(self._signer.openid_configuration(f"https://{CALLBACK_ISSUER_HOST}:{self.port}"))
             if request.path == JWKS_PATH:
