@@ -47,11 +47,17 @@ COLLECTOR = web.AppKey("collector", TurnPacedCollector)
 
 
 def create_bot(
-    config: DefaultConfig, adapter: BotAdapter, storage: Storage, sleep: Sleep = asyncio.sleep, menu: Menu = MAIN_MENU
+    config: DefaultConfig,
+    adapter: BotAdapter,
+    storage: Storage,
+    sleep: Sleep = asyncio.sleep,
+    menu: Menu = MAIN_MENU,
+    sealer: Sealer | None = None,
 ) -> CallBot:
     """The bot, on any adapter (the tests use `telephony.testing.FakeChannel`'s); `sleep` drives its timers.
 
-    A bad `menu` table stops start-up here with a `MenuError` naming the row.
+    A bad `menu` table stops start-up here with a `MenuError` naming the row. `sealer`
+    defaults to one from `CARD_DATA_KEY`.
     """
     conversation_state = ConversationState(storage)
     bot: CallBot | None = None
@@ -68,7 +74,7 @@ def create_bot(
         Prompts(Voice(config.VOICE_NAME, config.VOICE_LOCALE, config.VOICE_STYLE or None)),
         accounts=JsonAccountDirectory(),
         payments=DemoPaymentGateway(),
-        sealer=Sealer.from_config(config.CARD_DATA_KEY, setting="CARD_DATA_KEY"),
+        sealer=sealer or Sealer.from_config(config.CARD_DATA_KEY, setting="CARD_DATA_KEY"),
     )
     bot = CallBot(conversation_state, deps, menu)
     adapter.use(SerialTurnsMiddleware())
@@ -82,7 +88,8 @@ def create_app(config: DefaultConfig, *, acs_connector: Connector | None = None)
     authentication = GuardedAuthentication(create_authentication(config), local_mode=config.local_mode)
     adapter = StreamingCloudAdapter(authentication)
     storage = create_storage(config)
-    bot = create_bot(config, adapter, storage)
+    sealer = Sealer.from_config(config.CARD_DATA_KEY, setting="CARD_DATA_KEY")
+    bot = create_bot(config, adapter, storage, sealer=sealer)
 
     app = web.Application(middlewares=[guard_requests])
     app[CONFIG] = config
@@ -99,7 +106,8 @@ def create_app(config: DefaultConfig, *, acs_connector: Connector | None = None)
     setup_recordings(app, config)
     if config.call_automation:  # phone calls through Azure Communication Services too
         setup_call_automation(
-            app, config, storage, lambda calls: create_bot(config, calls, storage), connector=acs_connector
+            app, config, storage, lambda calls: create_bot(config, calls, storage, sealer=sealer), sealer,
+            connector=acs_connector,
         )
     app.on_shutdown.append(lambda _: adapter.close_sockets())
     app.cleanup_ctx.append(_collect_between_turns)

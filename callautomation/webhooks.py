@@ -163,14 +163,15 @@ def setup_call_automation(
     config: DefaultConfig,
     storage: Storage,
     make_bot: Callable[[BotAdapter], object],
+    sealer: Sealer,
     *,
     connector: Connector | None = None,
 ) -> CallAutomationAdapter:
     """Answer calls through Call Automation with a bot of their own (`make_bot(adapter)`).
 
-    `connector` decides how ACS hosts are reached; tests point it at a local stand-in.
+    `sealer` keeps each call's callback token, and keys waiting for a missing one, sealed
+    in storage. `connector` decides how ACS hosts are reached; tests point it at a local stand-in.
     """
-    sealer = Sealer.from_config(config.CARD_DATA_KEY, setting="CARD_DATA_KEY")
     book = CallBook(storage)
     adapter = CallAutomationAdapter(book, BridgeSettings.from_config(config), sealer)
     bot = make_bot(adapter)
