@@ -418,7 +418,8 @@ def test_call_automation_gets_an_ai_services_resource_acs_may_use(path: Path):
     assert role["condition"] == "[variables('callAutomation')]"
     inner = [t for _, t in scopes(template, path.name) if role in inner_resources(t)][0]
     assert COGNITIVE_SERVICES_USER in inner["variables"][VARIABLE_REF.findall(role["properties"]["roleDefinitionId"])[0]]
-    assert role["properties"]["principalId"].endswith(".identity.principalId]")
+    assert ON_CALL_AUTOMATION.match(role["properties"]["principalId"]), "evaluated on the telephony path too"
+    assert ".identity.principalId" in role["properties"]["principalId"]
     assert "variables('acsResourceId')" in role["properties"]["principalId"]
     assert role["properties"]["principalType"] == "ServicePrincipal"
     assert role["scope"] == "[concat('Microsoft.CognitiveServices/accounts/', parameters('aiServicesAccountName'))]"
