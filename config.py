@@ -147,8 +147,7 @@ class DefaultConfig:
             raise ConfigError(
                 "MicrosoftAppType", "MultiTenant, SingleTenant or UserAssignedMSI", self.MicrosoftAppType
             )
-        if self.MicrosoftAppType != "MultiTenant" and self.MicrosoftAppId and not self.MicrosoftAppTenantId:
-            raise ConfigError("MicrosoftAppTenantId", f"a tenant id for {self.MicrosoftAppType}", "")
+        self._check_bot_identity()
         if self.STORAGE not in ("memory", "blob"):
             raise ConfigError("STORAGE", "memory or blob", self.STORAGE)
         if self.STORAGE == "blob" and not self.AZURE_STORAGE_CONNECTION_STRING:
@@ -164,6 +163,33 @@ class DefaultConfig:
         if self.LOG_LEVEL.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise ConfigError("LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR or CRITICAL", self.LOG_LEVEL)
 
+
+    def _check_bot_identity(self) -> None:
+        """Half an identity would start the bot and then fail every reply (or accept anyone).
+
+        An app id without its secret cannot get a token; a secret, tenant or non-default
+        app type without an app id would silently run in local mode, unauthenticated.
+        """
+        if not self.MicrosoftAppId:
+            for name, value, meaning in (
+                ("MicrosoftAppPassword", bool(self.MicrosoftAppPassword), "a secret"),
+                ("MicrosoftAppTenantId", bool(self.MicrosoftAppTenantId), "a tenant id"),
+                ("MicrosoftAppType", self.MicrosoftAppType != "MultiTenant", self.MicrosoftAppType),
+            ):
+                if value:
+                    raise ConfigError(
+                        "MicrosoftAppId", f"the app id that goes with {name} ({meaning}); "
+                        "or leave all four Microsoft* settings empty for local mode", ""
+                    )
+            return
+        if self.MicrosoftAppType != "MultiTenant" and not self.MicrosoftAppTenantId:
+            raise ConfigError("MicrosoftAppTenantId", f"a tenant id for {self.MicrosoftAppType}", "")
+        if self.MicrosoftAppType != "UserAssignedMSI" and not self.MicrosoftAppPassword:
+            raise ConfigError(
+                "MicrosoftAppPassword",
+                f"the client secret of app {self.MicrosoftAppId} ({self.MicrosoftAppType} bots need one to reply)",
+                "",
+            )
 
     def _check_call_automation(self) -> None:
         base = urlsplit(self.CALLBACK_BASE_URL)

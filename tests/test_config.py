@@ -63,8 +63,64 @@ def test_blob_storage_needs_a_connection_string():
         DefaultConfig.from_env({"STORAGE": "blob"})
 
 
+APP_ID = "00000000-0000-0000-0000-0000000000a1"
+TENANT_ID = "00000000-0000-0000-0000-0000000000b2"
+
+
+@pytest.mark.parametrize(
+    "env, named",
+    [
+        ({"MicrosoftAppId": APP_ID, "MicrosoftAppType": "SingleTenant", "MicrosoftAppTenantId": TENANT_ID},
+         "MicrosoftAppPassword"),
+        ({"MicrosoftAppId": APP_ID, "MicrosoftAppType": "MultiTenant"}, "MicrosoftAppPassword"),
+        ({"MicrosoftAppId": APP_ID, "MicrosoftAppType": "SingleTenant", "MicrosoftAppPassword": "s"},
+         "MicrosoftAppTenantId"),
+        ({"MicrosoftAppId": APP_ID, "MicrosoftAppType": "UserAssignedMSI"}, "MicrosoftAppTenantId"),
+        ({"MicrosoftAppPassword": "s"}, "MicrosoftAppId"),
+        ({"MicrosoftAppTenantId": TENANT_ID}, "MicrosoftAppId"),
+        ({"MicrosoftAppType": "SingleTenant"}, "MicrosoftAppId"),
+    ],
+    ids=["single-tenant-without-secret", "multi-tenant-without-secret", "single-tenant-without-tenant",
+         "managed-identity-without-tenant", "secret-without-app-id", "tenant-without-app-id",
+         "single-tenant-without-app-id"],
+)
+def test_a_half_configured_bot_identity_is_refused_naming_the_missing_setting(env, named):
+    with pytest.raises(ConfigError) as refused:
+        DefaultConfig.from_env(env, env_file=None)
+    assert refused.value.name == named
+    assert str(refused.value).startswith(f"{named}=")
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "s"},
+        {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "s", "MicrosoftAppType": "SingleTenant",
+         "MicrosoftAppTenantId": TENANT_ID},
+        {"MicrosoftAppId": APP_ID, "MicrosoftAppType": "UserAssignedMSI", "MicrosoftAppTenantId": TENANT_ID},
+    ],
+    ids=["local-mode", "multi-tenant", "single-tenant", "managed-identity"],
+)
+def test_a_whole_bot_identity_is_accepted(env):
+    assert DefaultConfig.from_env(env, env_file=None).local_mode == (not env)
+
+
+def test_app_py_stops_on_a_half_configured_identity_naming_the_setting():
+    env = {**os.environ, "MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "", "MicrosoftAppType": "SingleTenant",
+           "MicrosoftAppTenantId": TENANT_ID}
+    finished = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert finished.returncode != 0
+    assert "MicrosoftAppPassword" in finished.stderr
+    assert "Traceback" not in finished.stderr
+
+
 def test_secrets_are_not_in_the_repr():
-    config = DefaultConfig.from_env({"MicrosoftAppPassword": "hunter2", "CARD_DATA_KEY": "k" * 44})
+    config = DefaultConfig.from_env(
+        {"MicrosoftAppId": "app", "MicrosoftAppPassword": "hunter2", "CARD_DATA_KEY": "k" * 44}
+    )
     assert "hunter2" not in repr(config) and "k" * 44 not in repr(config)
 
 

@@ -4,7 +4,10 @@ A template that is wrong fails only when someone runs `az deployment`, minutes i
 half the resources created. These tests catch what can be caught without Azure: broken
 JSON, dangling `parameters()`/`variables()` references, settings `config.py` reads that
 the Web App never gets, web sockets left off (callers then hear silence), a start command
-that does not serve the app, and parameters files that drifted from their templates.
+that does not serve the app, parameters files that drifted from their templates, host
+names guessed instead of read from the Web App, and a Call Automation deployment that
+would leave the bridge without a setting or Event Grid without a route to it.
+(`test_schema.py` checks every resource against Azure's resource type definitions.)
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from callautomation.settings import INCOMING_PATH
 from config import DefaultConfig
+from recordings.webhook import EVENTS_PATH
 from devtools.processes import ServerProcess, serve
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,6 +39,8 @@ TEMPLATE_PATHS = sorted(TEMPLATES_DIR.glob("*/template-*.json"))
 PARAMETERS_PATHS = sorted(TEMPLATES_DIR.glob("*/parameters-for-template-*.json"))
 BOT_APP_PATHS = [p for p in TEMPLATE_PATHS if "-BotApp-" in p.name]
 AZURE_BOT_PATHS = [p for p in TEMPLATE_PATHS if "-AzureBot-" in p.name]
+INCOMING_CALLS_PATHS = [p for p in TEMPLATE_PATHS if "-IncomingCalls-" in p.name]
+KINDS = ("AzureBot", "BotApp", "IncomingCalls")
 
 # How the BotBuilder-Samples Python templates start an aiohttp bot in App Service.
 SAMPLES_START_COMMAND = (
@@ -42,6 +49,12 @@ SAMPLES_START_COMMAND = (
 # Regions the Telephony channel accepts a Speech resource from.
 TELEPHONY_SPEECH_REGIONS = {"eastus", "westus2"}
 RECORDING_EVENT = "Microsoft.Communication.RecordingFileStatusUpdated"
+INCOMING_CALL_EVENT = "Microsoft.Communication.IncomingCall"
+# The built-in role "Cognitive Services User" (the same id in every tenant).
+COGNITIVE_SERVICES_USER = "a97b65f3-24c7-4388-baec-2e87135dc908"
+# What the bridge needs that the Telephony channel does not (config.py refuses to start without them).
+CALL_AUTOMATION_SETTINGS = ("CALLBACK_BASE_URL", "ACS_RESOURCE_ID", "COGNITIVE_SERVICES_ENDPOINT")
+ON_CALL_AUTOMATION = re.compile(r"^\[if\(variables\('callAutomation'\), (?P<then>.+), ''\)\]$")
 
 # Settings deployed with a value other than the local default, on purpose: Azure no longer
 # creates MultiTenant bots, App Service's Python image routes traffic to port 8000, and
@@ -134,12 +147,28 @@ def resources_of_type(template: dict[str, Any], resource_type: str) -> list[dict
 
 
 def app_settings(path: Path) -> dict[str, str]:
-    sites = resources_of_type(load(path), "Microsoft.Web/sites")
+    """The Web App's settings: its `appsettings` config resource (duplicates are refused by `load`)."""
+    template = load(path)
+    sites = resources_of_type(template, "Microsoft.Web/sites")
     assert len(sites) == 1, f"{path.name}: expected one Web App, found {len(sites)}"
-    pairs = [(s["name"], s["value"]) for s in sites[0]["properties"]["siteConfig"]["appSettings"]]
-    names = [name for name, _ in pairs]
-    assert len(names) == len(set(names)), f"{path.name}: an app setting is listed twice"
-    return dict(pairs)
+    assert "appSettings" not in sites[0]["properties"]["siteConfig"], (
+        f"{path.name}: settings belong in the appsettings resource, which can read the app's host name"
+    )
+    (settings,) = [
+        c for c in resources_of_type(template, "Microsoft.Web/sites/config") if c["name"].endswith("/appsettings')]")
+    ]
+    return dict(settings["properties"])
+
+
+def settings_for(path: Path, channel: str) -> dict[str, str]:
+    """The settings as deployed for one channel: `if(callAutomation, x, '')` resolved."""
+    resolved = {}
+    for name, value in app_settings(path).items():
+        match = ON_CALL_AUTOMATION.match(value)
+        if match:
+            value = f"[{match.group('then')}]" if channel == "callAutomation" else ""
+        resolved[name] = value
+    return resolved
 
 
 def env_value(value: object) -> str:
@@ -165,7 +194,7 @@ def relative(path: Path) -> str:
 
 def test_both_deployment_sets_have_each_template_with_its_parameters_file_and_readme():
     for folder, suffix in ((EXISTING_GROUP, "with-rg"), (NEW_GROUP, "new-rg")):
-        for kind in ("AzureBot", "BotApp"):
+        for kind in KINDS:
             assert (folder / f"template-{kind}-{suffix}.json").is_file()
             assert (folder / f"parameters-for-template-{kind}-{suffix}.json").is_file()
         assert (folder / "readme.md").is_file()
@@ -242,7 +271,7 @@ def test_parameters_file_lists_exactly_the_template_parameters(path: Path):
 
 def test_new_group_templates_deploy_the_existing_group_templates_unchanged():
     """One set of resources to maintain: the new-group template only wraps the other."""
-    for kind in ("AzureBot", "BotApp"):
+    for kind in KINDS:
         wrapper = load(NEW_GROUP / f"template-{kind}-new-rg.json")
         inner = load(EXISTING_GROUP / f"template-{kind}-with-rg.json")
         deployments = [r for r in wrapper["resources"] if r["type"] == "Microsoft.Resources/deployments"]
@@ -252,6 +281,9 @@ def test_new_group_templates_deploy_the_existing_group_templates_unchanged():
             "deployment's properties.template"
         )
         assert set(deployments[0]["properties"]["parameters"]) == set(inner["parameters"])
+        assert set(wrapper["outputs"]) == set(inner["outputs"]), f"template-{kind}-new-rg.json: pass the outputs on"
+        for name, output in wrapper["outputs"].items():
+            assert f"'{deployments[0]['name']}'" in output["value"] and f".outputs.{name}.value" in output["value"]
 
 
 # ---------------------------------------------------------------- the Web App
@@ -303,18 +335,116 @@ def test_deployed_settings_keep_config_defaults_except_the_azure_overrides(path:
         assert deployed == AZURE_OVERRIDES.get(name, default), f"{path.name}: {name}={deployed!r}"
 
 
+# Plausible values for what only Azure knows at deployment.
+STAND_INS = {
+    "CALLBACK_BASE_URL": "https://contoso-ivr-bot-a1b2c3.westus2-01.azurewebsites.net",
+    "ACS_RESOURCE_ID": "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+    "COGNITIVE_SERVICES_ENDPOINT": "https://contoso-ivr-ai.cognitiveservices.azure.com/",
+    "MicrosoftAppTenantId": "00000000-0000-0000-0000-0000000000b2",
+}
+
+
+@pytest.mark.parametrize("channel", ["telephony", "callAutomation"])
 @pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
-def test_config_accepts_the_deployed_settings(path: Path):
+def test_config_accepts_the_deployed_settings(path: Path, channel: str):
     """Literal values must parse; computed ones stand in with a plausible value."""
     defaults = config_defaults()
     env = {
-        name: (defaults[name] or "stand-in") if is_expression(value) else value
-        for name, value in app_settings(path).items()
+        name: STAND_INS.get(name, defaults[name] or "stand-in") if is_expression(value) else value
+        for name, value in settings_for(path, channel).items()
         if name in defaults
     }
     config = DefaultConfig.from_env(env, env_file=None)
     assert config.STORAGE == "blob" and config.RECORDINGS_STORE == "blob"
     assert config.PORT == 8000
+    assert config.call_automation == (channel == "callAutomation")
+
+
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_call_automation_gets_every_setting_the_bridge_needs_and_telephony_none(path: Path):
+    telephony, call_automation = settings_for(path, "telephony"), settings_for(path, "callAutomation")
+    for name in CALL_AUTOMATION_SETTINGS:
+        assert telephony[name] == "", f"{path.name}: {name} would turn Call Automation on for telephony"
+        assert is_expression(call_automation[name]), f"{path.name}: {name} is not set for callAutomation"
+    assert "defaultHostName" in call_automation["CALLBACK_BASE_URL"]
+    assert "immutableResourceId" in call_automation["ACS_RESOURCE_ID"]
+    assert ".endpoint" in call_automation["COGNITIVE_SERVICES_ENDPOINT"]
+    assert "listKeys" in call_automation["ACS_CONNECTION_STRING"]
+
+
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_tunable_settings_are_parameters(path: Path):
+    """A redeploy replaces every app setting: a value changed anywhere but the parameters is lost."""
+    settings = app_settings(path)
+    for name in ("RECORDING_RESULT_TIMEOUT_S", "NO_INPUT_TIMEOUT_S", "MAX_RETRIES", "TRANSFER_DELAY_S",
+                 "STOP_RECORDING_ON_HANGUP", "VOICE_NAME", "VOICE_LOCALE", "VOICE_STYLE", "LOG_LEVEL",
+                 "AGENT_PHONE_NUMBER", "CARD_DATA_KEY", "EVENTGRID_SECRET"):
+        assert re.fullmatch(r"\[parameters\('\w+'\)\]", settings[name]), f"{path.name}: {name}={settings[name]!r}"
+
+
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_the_app_secret_must_be_given(path: Path):
+    assert "defaultValue" not in load(path)["parameters"]["appSecret"]
+
+
+def without_prose(node: Any) -> Any:
+    """The template minus descriptions and comments: what Azure acts on."""
+    if isinstance(node, dict):
+        return {k: without_prose(v) for k, v in node.items() if k not in ("metadata", "comments")}
+    if isinstance(node, list):
+        return [without_prose(item) for item in node]
+    return node
+
+
+@pytest.mark.parametrize("path", TEMPLATE_PATHS, ids=relative)
+def test_no_host_name_is_guessed_and_no_cors_is_served(path: Path):
+    """New apps may get `<name>-<hash>.<region>.azurewebsites.net`; sovereign clouds differ."""
+    used = json.dumps(without_prose(load(path)))
+    assert "azurewebsites.net" not in used, f"{path.name}: read the Web App's defaultHostName instead"
+    assert '"cors"' not in used, f"{path.name}: no browser calls the bot"
+
+
+# ---------------------------------------------------------------- Call Automation
+
+
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_call_automation_gets_an_ai_services_resource_acs_may_use(path: Path):
+    template = load(path)
+    (ai,) = resources_of_type(template, "Microsoft.CognitiveServices/accounts")
+    assert ai["condition"] == "[variables('callAutomation')]"
+    assert ai["kind"] == "AIServices"
+    assert ai["properties"]["customSubDomainName"] == ai["name"], "a managed identity needs the custom subdomain"
+    (role,) = resources_of_type(template, "Microsoft.Authorization/roleAssignments")
+    assert role["condition"] == "[variables('callAutomation')]"
+    inner = [t for _, t in scopes(template, path.name) if role in inner_resources(t)][0]
+    assert COGNITIVE_SERVICES_USER in inner["variables"][VARIABLE_REF.findall(role["properties"]["roleDefinitionId"])[0]]
+    assert ON_CALL_AUTOMATION.match(role["properties"]["principalId"]), "evaluated on the telephony path too"
+    assert ".identity.principalId" in role["properties"]["principalId"]
+    assert "variables('acsResourceId')" in role["properties"]["principalId"]
+    assert role["properties"]["principalType"] == "ServicePrincipal"
+    assert role["scope"] == f"[concat('Microsoft.CognitiveServices/accounts/', {ai['name'][1:-1]})]"
+    assert "parameters('aiServicesAccountName')" in inner["variables"]["aiServicesAccountName"]
+
+
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_a_new_acs_resource_is_created_with_its_managed_identity_on(path: Path):
+    (acs,) = resources_of_type(load(path), "Microsoft.Communication/communicationServices")
+    assert acs["condition"] == "[variables('createAcsResource')]"
+    assert acs["identity"] == {"type": "SystemAssigned"}
+    assert acs["location"] == "global"
+
+
+@pytest.mark.parametrize("path", INCOMING_CALLS_PATHS, ids=relative)
+def test_incoming_calls_for_the_bots_number_only_reach_the_bridge_with_the_secret(path: Path):
+    template = load(path)
+    subscriptions = resources_of_type(template, "Microsoft.EventGrid/systemTopics/eventSubscriptions")
+    (calls,) = [s for s in subscriptions if s["properties"]["filter"]["includedEventTypes"] == [INCOMING_CALL_EVENT]]
+    (only_number,) = calls["properties"]["filter"]["advancedFilters"]
+    assert only_number == {"operatorType": "StringIn", "key": "data.to.PhoneNumber.Value",
+                           "values": ["[parameters('phoneNumber')]"]}
+    url = webhook_url(template, calls)
+    assert f"'{INCOMING_PATH}?code='" in url and "parameters('eventGridSecret')" in url
+    assert "defaultHostName" in url
 
 
 def test_state_and_recording_containers_are_the_ones_the_app_is_told_to_use():
@@ -336,13 +466,12 @@ def test_state_and_recording_containers_are_the_ones_the_app_is_told_to_use():
 
 
 @pytest.mark.parametrize("path", AZURE_BOT_PATHS, ids=relative)
-def test_bot_messaging_endpoint_is_api_messages(path: Path):
+def test_bot_messaging_endpoint_is_api_messages_on_the_apps_own_host_name(path: Path):
     template = load(path)
     (bot,) = resources_of_type(template, "Microsoft.BotService/botServices")
     endpoint = bot["properties"]["endpoint"]
-    (inner_where, inner) = [s for s in scopes(template, path.name) if bot in inner_resources(s[1])][0]
-    resolved = inner["variables"][VARIABLE_REF.findall(endpoint)[0]]
-    assert "'/api/messages'" in resolved, f"{inner_where}: endpoint is {resolved}"
+    assert "'/api/messages'" in endpoint, f"{path.name}: endpoint is {endpoint}"
+    assert "reference(variables('siteId'), '2022-09-01').defaultHostName" in endpoint
 
 
 def inner_resources(template: dict[str, Any]) -> list[dict[str, Any]]:
@@ -373,30 +502,37 @@ def test_telephony_channel_binds_the_number_to_a_speech_resource_in_a_supported_
     assert speech["location"] == number["cognitiveServiceRegion"]
 
 
-@pytest.mark.parametrize("path", AZURE_BOT_PATHS, ids=relative)
-def test_recording_events_reach_the_webhook_with_the_shared_secret(path: Path):
-    template = load(path)
-    (topic,) = resources_of_type(template, "Microsoft.EventGrid/systemTopics")
-    assert topic["properties"]["topicType"] == "Microsoft.Communication.CommunicationServices"
-    (subscription,) = resources_of_type(template, "Microsoft.EventGrid/systemTopics/eventSubscriptions")
-    assert subscription["properties"]["filter"]["includedEventTypes"] == [RECORDING_EVENT]
+def webhook_url(template: dict[str, Any], subscription: dict[str, Any]) -> str:
+    """The URL is built where the secret is known and passed into the Event Grid deployment."""
     destination = subscription["properties"]["destination"]
     assert destination["endpointType"] == "WebHook"
-    # The URL is built where the secret is known and passed into the Event Grid deployment.
     (url_parameter,) = PARAMETER_REF.findall(destination["properties"]["endpointUrl"])
     (deployment,) = [
         r for r in all_resources(template)
         if _is_inner_scope(r) and subscription in r["properties"]["template"]["resources"]
     ]
-    url = deployment["properties"]["parameters"][url_parameter]["value"]
-    assert "'/api/recordings/events?code='" in url
+    return deployment["properties"]["parameters"][url_parameter]["value"]
+
+
+@pytest.mark.parametrize("path", AZURE_BOT_PATHS + INCOMING_CALLS_PATHS, ids=relative)
+def test_recording_events_reach_the_webhook_with_the_shared_secret(path: Path):
+    template = load(path)
+    (topic,) = resources_of_type(template, "Microsoft.EventGrid/systemTopics")
+    assert topic["properties"]["topicType"] == "Microsoft.Communication.CommunicationServices"
+    subscriptions = resources_of_type(template, "Microsoft.EventGrid/systemTopics/eventSubscriptions")
+    (subscription,) = [
+        s for s in subscriptions if s["properties"]["filter"]["includedEventTypes"] == [RECORDING_EVENT]
+    ]
+    url = webhook_url(template, subscription)
+    assert f"'{EVENTS_PATH}?code='" in url
     assert "parameters('eventGridSecret')" in url
+    assert "defaultHostName" in url
 
 
-def test_both_templates_share_the_event_grid_secret_and_the_app_reads_it():
-    for app_path, bot_path in zip(BOT_APP_PATHS, AZURE_BOT_PATHS):
+def test_every_template_shares_the_event_grid_secret_and_the_app_reads_it():
+    for app_path, bot_path, calls_path in zip(BOT_APP_PATHS, AZURE_BOT_PATHS, INCOMING_CALLS_PATHS):
         assert app_settings(app_path)["EVENTGRID_SECRET"] == "[parameters('eventGridSecret')]"
-        for path in (app_path, bot_path):
+        for path in (app_path, bot_path, calls_path):
             assert load(path)["parameters"]["eventGridSecret"]["type"] == "securestring"
 
 
