@@ -81,8 +81,8 @@ class CallbackAuthenticator:
         if not isinstance(kid, str) or not kid:
             raise CallbackRejected("token names no key")
         stale = self._fetched_at is not None and self._clock() - self._fetched_at >= KEYS_LAST_S
-        if (kid not in self._keys or stale) and self._may_fetch():
-            await self._fetch()
+        if kid not in self._keys or stale:
+            await self._fetch()  # or wait for the fetch already under way
         if kid not in self._keys:
             raise CallbackRejected("token signed with an unknown key")
         return self._keys[kid]
@@ -92,7 +92,7 @@ class CallbackAuthenticator:
 
     async def _fetch(self) -> None:
         async with self._fetching:
-            if not self._may_fetch():  # another callback fetched meanwhile
+            if not self._may_fetch():  # fetched a moment ago, maybe while this callback waited
                 return
             self._fetched_at = self._clock()
             try:

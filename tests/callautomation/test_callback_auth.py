@@ -4,6 +4,8 @@ signs with a new key, and not fetched in a flood when tokens name keys nobody pu
 
 from __future__ import annotations
 
+import asyncio
+
 import jwt
 import pytest
 
@@ -35,6 +37,14 @@ async def test_keys_are_fetched_once_for_many_callbacks(standin, checked):
         claims = await authenticator.verify(f"Bearer {standin.callback_token()}")
     assert claims["aud"] == standin.resource_id
     assert standin.key_fetches == 2  # the configuration, then its key set
+
+
+async def test_callbacks_arriving_while_the_keys_are_fetched_wait_for_them(standin, checked):
+    authenticator, _clock = checked
+    tokens = [f"Bearer {standin.callback_token()}" for _ in range(5)]
+    verified = await asyncio.gather(*(authenticator.verify(token) for token in tokens))
+    assert len(verified) == 5
+    assert standin.key_fetches == 2
 
 
 async def test_a_new_signing_key_is_fetched_when_acs_starts_using_it(standin, checked):
