@@ -11,6 +11,8 @@ resident-memory growth.
 Then this bot over HTTP and over WebSocket (one socket per call, and every call
 on one socket) with one load generator, and a capacity run of paced callers on
 each transport (`benchmarks.transports`; `--skip-transports`, `--skip-capacity`).
+Last, this bot's main menu over Azure Communication Services Call Automation next
+to HTTP, in one app process (`benchmarks.acs_path`; `--skip-acs`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 
 from azure.storage.blob.aio import BlobServiceClient
 
+from benchmarks import acs_path
 from benchmarks.channel import CallActivities, ServiceUrl
 from benchmarks.transports import TransportReport, add_arguments, format_transports, measure_transports
 from benchmarks.loadgen import (
@@ -267,6 +270,10 @@ async def main(args: argparse.Namespace) -> int:
         if not args.skip_transports and (not args.only or any("transport" in word for word in args.only)):
             print("measuring this bot by transport ...", file=sys.stderr, flush=True)
             transports = await measure_transports(args, workspace)
+        acs: acs_path.AcsPathReport | None = None
+        if not args.skip_acs and (not args.only or any("acs" in word for word in args.only)):
+            print("measuring this bot over Call Automation next to HTTP ...", file=sys.stderr, flush=True)
+            acs = await acs_path.measure_acs_path(acs_path.settings_from(args))
     print(format_table(results))
     print(format_ratios(results))
     for r in results:
@@ -274,8 +281,10 @@ async def main(args: argparse.Namespace) -> int:
             print(f"state of {r.name} weighed after: {r.state_measured_after}")
     if transports.saturated or transports.capacity or transports.paced:
         print(format_transports(transports))
-    _write_json(results, transports, args)
-    return 0 if all(r.error is None for r in results) else 1
+    if acs is not None:
+        print(acs_path.format_acs_path(acs))
+    _write_json(results, transports, acs, args)
+    return 0 if all(r.error is None for r in results) and (acs is None or acs.complete) else 1
 
 
 async def blob_state_bytes(connection_string: str, container: str, conversation_id: str) -> int:
@@ -289,7 +298,10 @@ async def blob_state_bytes(connection_string: str, container: str, conversation_
     return total
 
 
-def _write_json(results: list[TargetResult], transports: TransportReport, args: argparse.Namespace) -> None:
+def _write_json(
+    results: list[TargetResult], transports: TransportReport, acs: acs_path.AcsPathReport | None,
+    args: argparse.Namespace,
+) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     document = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -303,6 +315,7 @@ def _write_json(results: list[TargetResult], transports: TransportReport, args: 
         },
         "results": [asdict(r) for r in results],
         "transports": asdict(transports),
+        "acs_path": acs_path.report_json(acs) if acs is not None else None,
     }
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for path in (args.out / f"bench-{stamp}.json", args.out / "latest.json"):
@@ -322,6 +335,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="folder for the JSON results")
     parser.add_argument("--only", nargs="*", help="measure only targets whose name contains one of these words")
     add_arguments(parser)
+    acs_path.add_arguments(parser)
     return parser.parse_args(argv)
 
 

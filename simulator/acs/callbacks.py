@@ -110,6 +110,7 @@ class Delivered:
     data: dict
     status: int
     url: str  # where it was posted (after routing)
+    posted_at: float = 0.0  # time.monotonic() when the POST began: where a benchmark's ACS turn starts
 
 
 class CallbackRouter:
@@ -167,8 +168,9 @@ class CallbackQueue:
             url, event_type, data, call_connection_id = await self._queue.get()
             try:
                 target = self._router.target(url)
+                posted_at = time.monotonic()
                 status = await self._deliver(target, event_type, data, call_connection_id)
-                self._on_delivered(Delivered(event_type, data, status, target))
+                self._on_delivered(Delivered(event_type, data, status, target, posted_at))
             finally:
                 self._queue.task_done()
 

@@ -2,7 +2,10 @@
 
 The caller's side (`press`, `say`, `silence`, `hang_up`, `finish_play`) and what a
 test reads back (`plays`, `heard`, `recording`, `transfers`, `callbacks`) live here;
-the REST side that changes it is in call_automation.
+the REST side that changes it is in call_automation. Two clock readings
+(`time.monotonic()`) let a benchmark time a turn the way ACS sees it: when each
+key's callback began to be posted (`keys_posted_at`) and when each play was
+requested (`Play.requested_at`).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+import time
 from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
@@ -62,6 +66,8 @@ class Play:
     prompt: bool = False
     recording_state: str | None = None  # the call's recording when the play was asked for; None before any
     started: bool = False  # plays queue: a play asked for while another plays starts after it
+    # time.monotonic() when the stand-in received the request: where a benchmark's ACS turn ends
+    requested_at: float = field(default_factory=time.monotonic)
 
     @property
     def spoken(self) -> str:
@@ -129,6 +135,9 @@ class StandInCall:
         self.transfers: list[str] = []
         self.callbacks: list[tuple[str, dict, int]] = []
         self.delivered_to: list[tuple[str, str]] = []  # (event type, base URL) of each callback
+        # time.monotonic() when each ContinuousDtmfRecognitionToneReceived began to be posted, in
+        # posting order (appended once the app has answered it): where a benchmark's ACS turn starts
+        self.keys_posted_at: list[float] = []
         self.continuous_dtmf = False
         self.recognize: Recognize | None = None
         self.dtmf_faults = DtmfFaults()
@@ -245,6 +254,8 @@ class StandInCall:
         self.callbacks.append((delivered.event_type, delivered.data, delivered.status))
         parts = urlsplit(delivered.url)
         self.delivered_to.append((delivered.event_type, f"{parts.scheme}://{parts.netloc}"))
+        if delivered.event_type == "ContinuousDtmfRecognitionToneReceived":
+            self.keys_posted_at.append(delivered.posted_at)
         self.changed()
 
     def post(self, url: str | None, event_type: str, data: dict) -> None:
