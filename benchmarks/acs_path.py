@@ -176,8 +176,7 @@ async def measure_acs_path(settings: AcsBenchSettings) -> AcsPathReport:
                     "http": lambda calls, turns: _http_round(line, service, http, calls, turns),
                     "acs": lambda calls, turns: run_acs_round(line, calls, turns),
                 }
-                # Warm-up: connections, TLS sessions, the first turns' imports. One call alone first,
-                # so the app has fetched the callback signing keys before calls arrive together.
+                # Warm-up: connections, TLS sessions, the callback signing keys, the first turns' imports.
                 await rounds["acs"](1, 2)
                 for path in PATHS:
                     await rounds[path](4, 2)

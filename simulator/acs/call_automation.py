@@ -233,9 +233,8 @@ class CallAutomation:
         if interrupt:
             self._cancel_media(call, notify=True)
         # One request is one operation: its sources play in a row and end with one event.
-        first, rest = plays[0], plays[1:]
         call.plays.extend(plays)
-        for extra in rest:
+        for extra in plays[1:]:
             extra.outcome = "completed"
         self._start_next(call)  # plays queue: this one starts when those before it have ended
         call.changed()
