@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from aiohttp.web import Request, Response
@@ -33,9 +34,12 @@ from hosting.turn_lease import TurnLeaseMiddleware
 from recordings.webhook import setup_recordings
 from services.accounts import JsonAccountDirectory
 from services.payments import DemoPaymentGateway
-from telemetry import Telemetry, start_telemetry
+from telemetry import start_telemetry
 from telemetry.settings import TelemetrySettingError
 from telephony import CallRecorder, CallTimers, Menu, Sealer, SerialTurnsMiddleware, Sleep, Voice, install_redaction
+
+if TYPE_CHECKING:
+    from telemetry.wiring import Telemetry
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,6 @@ this runs. docs/observability.md names every span, metric and attribute.
 """
 
 from .settings import TelemetrySettings
-from .setup import Telemetry, start_telemetry
+from .setup import start_telemetry
 
-__all__ = ["Telemetry", "TelemetrySettings", "start_telemetry"]
+__all__ = ["TelemetrySettings", "start_telemetry"]  # `Telemetry` is in `telemetry.wiring`, loaded only when on

@@ -1,53 +1,30 @@
-"""Setting telemetry up once per process, and the `Telemetry` the app wires into each adapter."""
+"""Setting telemetry up once per process, from the environment.
+
+Everything beyond the settings is imported only when telemetry is on: with it
+off, the app loads nothing of it but the OpenTelemetry API (whose no-ops the
+recording downloads use).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from botbuilder.core import Middleware, Storage
-from opentelemetry import metrics, trace
-from opentelemetry.metrics import MeterProvider
-from opentelemetry.trace import TracerProvider
-
-from .calls import CallTelemetry
-from .instruments import CallMetrics
-from .privacy import DropQueryStrings
 from .settings import Exporter, TelemetrySettings
-from .storage import TracedStorage
-from .turns import TurnTelemetry
+
+if TYPE_CHECKING:
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
+
+    from .wiring import Telemetry
 
 log = logging.getLogger(__name__)
 
-INSTRUMENTATION_NAME = "ivr-bot"
 DEFAULT_SERVICE_NAME = "ivr-voice-bot"
 #: The only logger whose records are exported: the recording audit. The app's own
 #: log lines stay where they are (App Service's log stream).
 EXPORTED_LOGGER = "telemetry"
-
-
-@dataclass
-class Telemetry:
-    """The instruments and the call observer, on the given providers (tests pass in-memory ones)."""
-
-    tracer_provider: TracerProvider
-    meter_provider: MeterProvider
-    metrics: CallMetrics = field(init=False)
-    observer: CallTelemetry = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.tracer = self.tracer_provider.get_tracer(INSTRUMENTATION_NAME)
-        self.metrics = CallMetrics.on(self.meter_provider.get_meter(INSTRUMENTATION_NAME))
-        self.observer = CallTelemetry(self.tracer, self.metrics)
-
-    def turn_middleware(self) -> Middleware:
-        """Install first on an adapter: the turn's span encloses everything else."""
-        return TurnTelemetry(self.tracer, self.metrics, self.observer)
-
-    def traced(self, storage: Storage) -> Storage:
-        return TracedStorage(storage, self.tracer)
 
 
 def start_telemetry(env: Mapping[str, str] | None = None) -> Telemetry | None:
@@ -59,6 +36,8 @@ def start_telemetry(env: Mapping[str, str] | None = None) -> Telemetry | None:
     settings = TelemetrySettings.from_env(env)
     if not settings.enabled:
         return None
+    from .wiring import Telemetry
+
     if settings.azure_monitor:
         tracer_provider, meter_provider = _azure_monitor(settings)
     else:
@@ -87,6 +66,9 @@ def uninstrument_aiohttp() -> None:
 
 def _azure_monitor(settings: TelemetrySettings) -> tuple[TracerProvider, MeterProvider]:
     from azure.monitor.opentelemetry import configure_azure_monitor
+    from opentelemetry import metrics, trace
+
+    from .privacy import DropQueryStrings
 
     configure_azure_monitor(
         connection_string=settings.azure_monitor_connection_string,
@@ -109,7 +91,10 @@ def _sdk(settings: TelemetrySettings) -> tuple[TracerProvider, MeterProvider]:
     from opentelemetry.sdk.metrics import MeterProvider as SdkMeterProvider
     from opentelemetry.sdk.metrics.export import ConsoleMetricExporter, PeriodicExportingMetricReader
     from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
+    from opentelemetry import metrics, trace
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+
+    from .privacy import DropQueryStrings
 
     resource = _resource()
     tracer_provider = SdkTracerProvider(resource=resource)

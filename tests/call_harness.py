@@ -12,7 +12,7 @@ from app import create_bot
 from config import DefaultConfig
 from dialogs.main_menu import MAIN_MENU
 from hosting.memory_storage import MemoryStorage
-from telemetry import Telemetry
+from telemetry.wiring import Telemetry
 from telephony import TELEPHONY_CHANNEL, Menu, RecordingCommand
 from telephony.testing import CALLER, FakeChannel, kinds, texts
 

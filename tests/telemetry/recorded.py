@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from telemetry import Telemetry
+from telemetry.wiring import Telemetry
 from telemetry.privacy import DropQueryStrings
 from telemetry.setup import EXPORTED_LOGGER
 
