@@ -70,12 +70,18 @@ def _azure_monitor(settings: TelemetrySettings) -> tuple[TracerProvider, MeterPr
 
     from .privacy import DropQueryStrings
 
+    # The distro fetches its own settings from a Microsoft endpoint at run time unless told not to.
+    os.environ.setdefault("APPLICATIONINSIGHTS_CONTROLPLANE_DISABLED", "true")
+    options = {}
+    if not os.environ.get("OTEL_TRACES_SAMPLER"):
+        options["sampling_ratio"] = 1.0  # every call's whole trace; the distro's default keeps 5 traces a second
     configure_azure_monitor(
         connection_string=settings.azure_monitor_connection_string,
         logger_name=EXPORTED_LOGGER,
         span_processors=[DropQueryStrings()],
         resource=_resource(),
         enable_live_metrics=False,
+        **options,
     )
     return trace.get_tracer_provider(), metrics.get_meter_provider()
 

@@ -39,8 +39,8 @@ class TurnTelemetry(Middleware):
         activity = context.activity
         attributes = {
             ATTR_CONVERSATION: (activity.conversation.id if activity.conversation else "") or "",
-            "ivr.activity.type": activity.type or "",
-            "ivr.channel": activity.channel_id or "",
+            "ivr.activity.type": _plain(activity.type),
+            "ivr.channel": _plain(activity.channel_id),
         }
         if activity.name:
             attributes["ivr.activity.name"] = activity.name
@@ -74,7 +74,7 @@ class TurnTelemetry(Middleware):
     async def _trace_replies(
         self, context: TurnContext, activities: List[Activity], send: Callable[[], Awaitable[List[ResourceResponse]]]
     ):
-        kinds = sorted({activity.name or activity.type or "" for activity in activities})
+        kinds = sorted({_plain(activity.name or activity.type) for activity in activities})
         with self.tracer.start_as_current_span(
             "bot.reply",
             attributes={"ivr.reply.activities": len(activities), "ivr.reply.kinds": kinds},
@@ -82,3 +82,8 @@ class TurnTelemetry(Middleware):
             set_status_on_exception=False,
         ):
             return await send()
+
+
+def _plain(value: object) -> str:
+    """An activity field as its wire string: botbuilder fills some with `str` enums."""
+    return str(getattr(value, "value", value) or "")

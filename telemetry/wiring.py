@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from botbuilder.core import Middleware, Storage
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
 
-from .calls import CallTelemetry
+from .calls import CallTelemetry, audit_log
 from .instruments import CallMetrics
 from .storage import TracedStorage
 from .turns import TurnTelemetry
@@ -29,6 +30,7 @@ class Telemetry:
         self.tracer = self.tracer_provider.get_tracer(INSTRUMENTATION_NAME)
         self.metrics = CallMetrics.on(self.meter_provider.get_meter(INSTRUMENTATION_NAME))
         self.observer = CallTelemetry(self.tracer, self.metrics)
+        audit_log.setLevel(logging.INFO)  # the audit is emitted whatever LOG_LEVEL quietens
 
     def turn_middleware(self) -> Middleware:
         """Install first on an adapter: the turn's span encloses everything else."""
