@@ -12,6 +12,7 @@ import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from enum import Enum
 
 from botbuilder.core import TurnContext
 from opentelemetry import trace
@@ -38,18 +39,20 @@ MAX_OPEN_CALLS = 10_000
 ATTR_CONVERSATION = "ivr.conversation.id"
 
 
-class CallOutcome:
-    """The values of `ivr.call.outcome`."""
+class CallOutcome(str, Enum):
+    """The values of `ivr.call.outcome` (docs/observability.md)."""
 
     GOODBYE = "goodbye"
     CALLER_HUNG_UP = "caller-hung-up"
     BOT_FAILED = "bot-failed"
-    TRANSFERRED = {
-        TransferReason.ASKED: "transferred-asked",
-        TransferReason.MISSES: "transferred-misses",
-        TransferReason.ERROR: "transferred-error",
-        TransferReason.UNSECURED: "transferred-unsecured",
-    }
+    TRANSFERRED_ASKED = "transferred-asked"
+    TRANSFERRED_MISSES = "transferred-misses"
+    TRANSFERRED_ERROR = "transferred-error"
+    TRANSFERRED_UNSECURED = "transferred-unsecured"
+
+    @classmethod
+    def transferred(cls, reason: TransferReason) -> "CallOutcome":
+        return cls(f"transferred-{reason.value}")
 
 
 @dataclass
@@ -106,10 +109,12 @@ class CallTelemetry(CallObserver):
     @staticmethod
     def _outcome(call: _Call, ending: CallEnding) -> str:
         if ending is CallEnding.BOT_FAILED:
-            return CallOutcome.BOT_FAILED
-        if call.transfer is not None:
-            return CallOutcome.TRANSFERRED[call.transfer]
-        return CallOutcome.GOODBYE if ending is CallEnding.DIALOG_OVER else CallOutcome.CALLER_HUNG_UP
+            outcome = CallOutcome.BOT_FAILED
+        elif call.transfer is not None:
+            outcome = CallOutcome.transferred(call.transfer)
+        else:
+            outcome = CallOutcome.GOODBYE if ending is CallEnding.DIALOG_OVER else CallOutcome.CALLER_HUNG_UP
+        return outcome.value
 
     # ---- the recording -------------------------------------------------------------
     def recording_command_sent(self, context: TurnContext, command: RecordingCommand, command_id: str) -> None:
