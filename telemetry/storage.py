@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, List
 
 from botbuilder.core import Storage
-from opentelemetry.trace import Tracer
+from opentelemetry.trace import Status, StatusCode, Tracer
 
 
 class TracedStorage(Storage):
@@ -16,16 +17,28 @@ class TracedStorage(Storage):
         self.tracer = tracer
 
     async def read(self, keys: List[str]) -> Dict[str, Any]:
-        with self.tracer.start_as_current_span("state.read", attributes={"ivr.state.keys": len(keys)}):
+        with self._span("state.read", len(keys)):
             return await self.inner.read(keys)
 
     async def write(self, changes: Dict[str, Any]) -> None:
-        with self.tracer.start_as_current_span("state.write", attributes={"ivr.state.keys": len(changes)}):
+        with self._span("state.write", len(changes)):
             await self.inner.write(changes)
 
     async def delete(self, keys: List[str]) -> None:
-        with self.tracer.start_as_current_span("state.delete", attributes={"ivr.state.keys": len(keys)}):
+        with self._span("state.delete", len(keys)):
             await self.inner.delete(keys)
+
+    @contextmanager
+    def _span(self, name: str, keys: int) -> Iterator[None]:
+        """A failure is recorded by its type only: a store's message may quote what it held."""
+        with self.tracer.start_as_current_span(
+            name, attributes={"ivr.state.keys": keys}, record_exception=False, set_status_on_exception=False
+        ) as span:
+            try:
+                yield
+            except Exception as error:
+                span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+                raise
 
     def __getattr__(self, name: str) -> Any:  # close(), and anything else the store offers
         return getattr(self.inner, name)

@@ -138,3 +138,19 @@ async def test_a_pause_with_no_result_times_out(recorded):
     assert recorded.count("ivr.recording.commands", ivr_recording_command="pause", ivr_recording_result="timed-out") == 1
     (span,) = recorded.named("recording.pause")
     assert span.status.description == "timed-out"
+
+
+async def test_an_error_transfer_is_its_own_outcome_and_the_turn_span_names_only_the_error_type(recorded):
+    from ..bots.test_turn_errors import SECRET_LOOKING, FailingStorage
+
+    storage = FailingStorage()
+    call = phone_call(storage=storage, telemetry=recorded.telemetry)
+    await call.connect()
+    await call.answer(RecordingCommand.START)
+    storage.armed = True
+    await call.press("9")
+    await call.answer(RecordingCommand.PAUSE)
+    await call.silence()
+    await call.hang_up()
+    assert recorded.count("ivr.calls.ended", ivr_call_outcome="transferred-error") == 1
+    assert not any(SECRET_LOOKING in text for text in recorded.everything_exported())
