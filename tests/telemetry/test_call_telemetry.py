@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
+from botbuilder.core import Middleware
 
-from telephony import RecordingCommand
+from telephony import OBSERVER_KEY, CallObserver, RecordingCommand
 
-from ..call_harness import phone_call
+from ..call_harness import kinds, phone_call
 from .recorded import Recorded
 
 CARD, DECLINED_CARD = "4111111111111111", "4000000000000002"
@@ -154,3 +157,43 @@ async def test_an_error_transfer_is_its_own_outcome_and_the_turn_span_names_only
     await call.hang_up()
     assert recorded.count("ivr.calls.ended", ivr_call_outcome="transferred-error") == 1
     assert not any(SECRET_LOOKING in text for text in recorded.everything_exported())
+
+
+class _Broken(CallObserver):
+    """An observer whose every hook raises."""
+
+    def __getattribute__(self, name):
+        if name.startswith("_"):
+            return object.__getattribute__(self, name)
+
+        def hook(*args, **kwargs):
+            raise RuntimeError("observer bug")
+
+        return hook
+
+
+class _Installs(Middleware):
+    async def on_turn(self, context, logic):
+        context.turn_state[OBSERVER_KEY] = _Broken()
+        return await logic()
+
+
+@dataclass
+class _BrokenTelemetry:
+    def turn_middleware(self):
+        return _Installs()
+
+    def traced(self, storage):
+        return storage
+
+
+async def test_an_observer_that_raises_never_changes_the_call(caplog):
+    from dialogs import prompts
+
+    call = phone_call(telemetry=_BrokenTelemetry())
+    await call.connect()
+    await call.answer(RecordingCommand.START)
+    await call.press("9")
+    sent = await call.say("goodbye")
+    assert kinds(sent) == [prompts.GOODBYE, "endOfConversation"]
+    assert "A call observer failed: RuntimeError" in caplog.text
