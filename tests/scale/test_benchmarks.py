@@ -36,3 +36,17 @@ def test_a_small_benchmark_run_measures_the_bot_next_to_the_echo_bot_and_the_cei
     assert "bot main menu [memory]: turns/s" in run.stdout and "the ceiling's" in run.stdout
     assert "telemetry on vs off: turns/s" in run.stdout
     assert "the OTLP sink received 0 exports" not in run.stdout  # the on row really exported
+
+
+def test_a_small_telemetry_cost_run_compares_off_with_on_and_a_baseline_commit():
+    tiny = ["--rounds", "1", "--calls", "2", "--turns", "2", "--baseline", "HEAD"]
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.telemetry_cost", *tiny],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "as of HEAD vs telemetry off: turns/s" in run.stdout
+    assert "telemetry on (otlp) vs telemetry off: turns/s" in run.stdout
