@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from aiohttp.web import Request, Response
@@ -33,7 +34,12 @@ from hosting.turn_lease import TurnLeaseMiddleware
 from recordings.webhook import setup_recordings
 from services.accounts import JsonAccountDirectory
 from services.payments import DemoPaymentGateway
+from telemetry import start_telemetry
+from telemetry.settings import TelemetrySettingError
 from telephony import CallRecorder, CallTimers, Menu, Sealer, SerialTurnsMiddleware, Sleep, Voice, install_redaction
+
+if TYPE_CHECKING:
+    from telemetry.wiring import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +59,16 @@ def create_bot(
     sleep: Sleep = asyncio.sleep,
     menu: Menu = MAIN_MENU,
     sealer: Sealer | None = None,
+    telemetry: Telemetry | None = None,
 ) -> CallBot:
     """The bot, on any adapter (the tests use `telephony.testing.FakeChannel`'s); `sleep` drives its timers.
 
     A bad `menu` table stops start-up here with a `MenuError` naming the row. `sealer`
-    defaults to one from `CARD_DATA_KEY`.
+    defaults to one from `CARD_DATA_KEY`. With `telemetry`, every turn is traced and observed.
     """
-    conversation_state = ConversationState(storage)
+    if telemetry is not None:
+        adapter.use(telemetry.turn_middleware())  # first: the turn's span encloses the rest
+    conversation_state = ConversationState(telemetry.traced(storage) if telemetry is not None else storage)
     bot: CallBot | None = None
 
     async def run_turn(context: TurnContext) -> None:
@@ -83,13 +92,18 @@ def create_bot(
     return bot
 
 
-def create_app(config: DefaultConfig, *, acs_connector: Connector | None = None) -> web.Application:
-    """The app; `acs_connector` decides how ACS hosts are reached (tests point it at a stand-in)."""
+def create_app(
+    config: DefaultConfig, *, acs_connector: Connector | None = None, telemetry: Telemetry | None = None
+) -> web.Application:
+    """The app; `acs_connector` decides how ACS hosts are reached (tests point it at a stand-in).
+
+    `telemetry` (from `start_telemetry`, None when off) traces and observes every call path.
+    """
     authentication = GuardedAuthentication(create_authentication(config), local_mode=config.local_mode)
     adapter = StreamingCloudAdapter(authentication)
     storage = create_storage(config)
     sealer = Sealer.from_config(config.CARD_DATA_KEY, setting="CARD_DATA_KEY")
-    bot = create_bot(config, adapter, storage, sealer=sealer)
+    bot = create_bot(config, adapter, storage, sealer=sealer, telemetry=telemetry)
 
     app = web.Application(middlewares=[guard_requests])
     app[CONFIG] = config
@@ -106,7 +120,7 @@ def create_app(config: DefaultConfig, *, acs_connector: Connector | None = None)
     setup_recordings(app, config)
     if config.call_automation:  # phone calls through Azure Communication Services too
         setup_call_automation(
-            app, config, storage, lambda calls: create_bot(config, calls, storage, sealer=sealer), sealer,
+            app, config, storage, lambda calls: create_bot(config, calls, storage, sealer=sealer, telemetry=telemetry), sealer,
             connector=acs_connector,
         )
     app.on_shutdown.append(lambda _: adapter.close_sockets())
@@ -164,15 +178,25 @@ def load_config() -> DefaultConfig:
     return config
 
 
+def load_telemetry() -> Telemetry | None:
+    """Telemetry as the environment asks (off by default); exits with the bad variable named."""
+    try:
+        return start_telemetry()
+    except TelemetrySettingError as error:
+        sys.exit(f"Configuration error: {error}")
+
+
 async def APP() -> web.Application:  # noqa: N802 - the name App Service's start command uses
     """The app factory for `gunicorn --worker-class aiohttp.worker.GunicornWebWorker app:APP`."""
-    return create_app(load_config())
+    config = load_config()
+    return create_app(config, telemetry=load_telemetry())
 
 
 def main() -> None:
     config = load_config()
+    telemetry = load_telemetry()
     web.run_app(
-        create_app(config), host=config.HOST, port=config.PORT, keepalive_timeout=IDLE_CONNECTION_TIMEOUT_S
+        create_app(config, telemetry=telemetry), host=config.HOST, port=config.PORT, keepalive_timeout=IDLE_CONNECTION_TIMEOUT_S
     )
 
 

@@ -6,7 +6,12 @@ the simulated service URL run in this process. Per target: a warm-up, a load pha
 that opens `--idle-calls` calls and leaves them at their first prompt to measure
 resident-memory growth.
 
-    python -m benchmarks.run_all [--calls 100] [--turns 10] [--idle-calls 1000]
+    python -m benchmarks.run_all [--calls 100] [--turns 10] [--idle-calls 1000] [--baseline REF]
+
+The bot is measured with telemetry off (the default) and on (OTLP/HTTP to a local
+sink, every span and metric exported); `--baseline REF` adds the bot as of a git
+commit (e.g. the one before a change), run from an export of that commit, to
+compare side by side.
 
 Then this bot over HTTP and over WebSocket (one socket per call, and every call
 on one socket) with one load generator, and a capacity run of paced callers on
@@ -22,6 +27,7 @@ import asyncio
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +40,7 @@ from azure.storage.blob.aio import BlobServiceClient
 
 from benchmarks import acs_path
 from benchmarks.channel import CallActivities, ServiceUrl
+from benchmarks.otlp_sink import OtlpSink
 from benchmarks.transports import TransportReport, add_arguments, format_transports, measure_transports
 from benchmarks.loadgen import (
     Call,
@@ -56,6 +63,9 @@ SAMPLES_ECHO = "sdk-echo (samples' wiring)"
 CEILING = "bare aiohttp echo (ceiling)"
 BLOB_WITH_LEASE = "bot main menu [blob/Azurite]"
 BLOB_WITHOUT_LEASE = "bot, blob, no lease (before)"
+BOT_OFF = "bot main menu [memory]"
+TELEMETRY_ON = "bot, telemetry on (otlp)"
+BASELINE = "bot, as of {ref}"
 CACHED_ECHO = "sdk-echo + cached clients"
 
 
@@ -68,6 +78,8 @@ class Target:
     script: CallScript
     env: dict[str, str] = field(default_factory=dict)
     needs_blob: bool = False
+    needs_otlp: bool = False  # exports to the run's OTLP sink
+    cwd: Path | None = None  # where the command runs (a baseline's export); the repository by default
 
 
 @dataclass
@@ -99,7 +111,7 @@ async def measure(target: Target, args: argparse.Namespace, extra_env: dict[str,
     await service.start()
     http = await new_http_session(limit=max(args.calls, 50))
     try:
-        async with serve(target.command, {**target.env, **extra_env}, log=log) as server:
+        async with serve(target.command, {**target.env, **extra_env}, log=log, cwd=target.cwd or ROOT) as server:
             bot_url, process = server.messages_url, server.process
             await run_calls(bot_url, target.script, calls=10, turns_per_call=5, service=service, http=http)
             await asyncio.sleep(0.5)
@@ -172,7 +184,14 @@ def bot_targets(bot_command: str) -> list[Target]:
     python = sys.executable
     env = {"NO_INPUT_TIMEOUT_S": "3600", "LOG_LEVEL": "WARNING", "TRANSFER_DELAY_S": "0"}
     return [
-        Target("bot main menu [memory]", [python, bot_command], MainMenuScript(), {**env, "STORAGE": "memory"}),
+        Target(BOT_OFF, [python, bot_command], MainMenuScript(), {**env, "STORAGE": "memory"}),
+        Target(
+            TELEMETRY_ON,
+            [python, bot_command],
+            MainMenuScript(),
+            {**env, "STORAGE": "memory", "OTEL_METRIC_EXPORT_INTERVAL": "5000"},
+            needs_otlp=True,
+        ),
         Target(
             BLOB_WITH_LEASE,
             [python, bot_command],
@@ -242,27 +261,61 @@ def format_ratios(results: list[TargetResult]) -> str:
             f"{leased.paced_p50_ms - unleased.paced_p50_ms:+.1f} ms paced; "
             f"turns/s {leased.turns_per_s / unleased.turns_per_s:.2f}x"
         )
+    lines.extend(telemetry_ratios(by_name))
     return "\n".join(lines)
+
+
+def telemetry_ratios(by_name: dict[str, TargetResult]) -> list[str]:
+    """Telemetry off against the baseline commit (no cost when off) and on against off (its cost)."""
+    lines = []
+    off, on = by_name.get(BOT_OFF), by_name.get(TELEMETRY_ON)
+    baseline = next((r for name, r in by_name.items() if name.startswith(BASELINE.split("{")[0])), None)
+    for label, row, reference in (("telemetry off vs the baseline", off, baseline), ("telemetry on vs off", on, off)):
+        if row is not None and reference is not None and reference.turns_per_s:
+            lines.append(
+                f"{label}: turns/s {row.turns_per_s / reference.turns_per_s - 1:+.1%}; "
+                f"p50 {row.p50_ms - reference.p50_ms:+.2f} ms, p99 {row.p99_ms - reference.p99_ms:+.2f} ms saturated; "
+                f"paced p50 {row.paced_p50_ms - reference.paced_p50_ms:+.2f} ms; "
+                f"peak RSS {row.peak_rss_mb - reference.peak_rss_mb:+.1f} MB"
+            )
+    return lines
+
+
+def baseline_target(ref: str, folder: Path, like: Target) -> Target:
+    """The bot as of `ref`, exported from git into `folder` and run with this run's environment."""
+    folder.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return Target(BASELINE.format(ref=ref), like.command, like.script, like.env, cwd=folder)
 
 
 async def main(args: argparse.Namespace) -> int:
     targets = reference_targets()
-    if not args.skip_bot:
-        bot = bot_targets(args.bot_command)
-        targets = bot[:1] + targets + bot[1:]
-    if args.only:
-        targets = [t for t in targets if any(word in t.name for word in args.only)]
-    results: list[TargetResult] = []
     async with AsyncExitStack() as stack:
         workspace = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
+        if not args.skip_bot:
+            bot = bot_targets(args.bot_command)
+            if args.baseline:
+                bot.insert(1, baseline_target(args.baseline, workspace / "baseline", bot[0]))
+            targets = bot[:-2] + targets + bot[-2:]  # the blob rows last: they start Azurite
+        if args.only:
+            targets = [t for t in targets if any(word in t.name for word in args.only)]
+        results: list[TargetResult] = []
         blob_env: dict[str, str] = {}
+        sink: OtlpSink | None = None
         for number, target in enumerate(targets):
             print(f"measuring {target.name} ...", file=sys.stderr, flush=True)
             try:
                 if target.needs_blob and not blob_env:
                     connection_string = await stack.enter_async_context(azurite_blob_service(workspace))
                     blob_env = {"AZURE_STORAGE_CONNECTION_STRING": connection_string, "STATE_BLOB_CONTAINER": "bench-state"}
+                if target.needs_otlp and sink is None:
+                    sink = OtlpSink()
+                    await sink.start()
+                    stack.push_async_callback(sink.stop)
                 extra_env = blob_env if target.needs_blob else {}
+                if target.needs_otlp:
+                    extra_env = {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url}
                 results.append(await measure(target, args, extra_env, workspace / f"target-{number}.log"))
             except Exception as error:  # a failed target is reported in the table, not fatal to the run
                 results.append(TargetResult(target.name, args.calls, error=str(error)[:300]))
@@ -274,8 +327,10 @@ async def main(args: argparse.Namespace) -> int:
         if not args.skip_acs and (not args.only or any("acs" in word for word in args.only)):
             print("measuring this bot over Call Automation next to HTTP ...", file=sys.stderr, flush=True)
             acs = await acs_path.measure_acs_path(acs_path.settings_from(args))
-    print(format_table(results))
-    print(format_ratios(results))
+        print(format_table(results))
+        print(format_ratios(results))
+        if sink is not None:
+            print(f"telemetry on: the OTLP sink received {sink.requests} exports, {sink.bytes / 1024:.0f} KB")
     for r in results:
         if r.state_measured_after:
             print(f"state of {r.name} weighed after: {r.state_measured_after}")
@@ -333,6 +388,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--idle-calls", type=int, default=1000, help="calls left idle to measure memory")
     parser.add_argument("--skip-bot", action="store_true", help="measure only the reference targets")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="folder for the JSON results")
+    parser.add_argument("--baseline", help="also measure the bot as of this git commit (e.g. main)")
     parser.add_argument("--only", nargs="*", help="measure only targets whose name contains one of these words")
     add_arguments(parser)
     acs_path.add_arguments(parser)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from typing import Callable
 
 from botbuilder.dialogs import ComponentDialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
@@ -49,6 +50,7 @@ from telephony import (
     StepOutcome,
     TransferReason,
     Validator,
+    observe,
     recognized,
 )
 
@@ -220,14 +222,17 @@ class PaymentDialog(ComponentDialog):
         secure: SecureResult = step.result
         prompts = self.deps.prompts
         if not secure.secured:
+            _report(step, PaymentResult.UNSECURED)
             await step.context.send_activity(prompts.cannot_secure())
             return await transfer(step, TransferReason.UNSECURED)
         entry: InputResult = secure.result
         if entry.status is InputStatus.EXHAUSTED:
+            _report(step, PaymentResult.GAVE_UP)
             return await transfer(step, TransferReason.MISSES)
         # The resume has been answered (or timed out): the outcome goes on the recording.
         outcome: PaymentOutcome | None = entry.value
         charge: Charge = step.values["charge"]
+        _report(step, PaymentResult.CANCELLED if outcome is None else PaymentResult.of(outcome.approved))
         if outcome is not None and outcome.approved:
             await step.context.send_activity(
                 prompts.payment_approved(charge.amount, outcome.confirmation_number, charge.currency)
@@ -286,6 +291,24 @@ class PaymentDialog(ComponentDialog):
         """Cancelled or out of tries: forget everything entered so far."""
         _wipe(step)
         return await step.end_dialog(InputResult(step.result.status))
+
+
+class PaymentResult(str, Enum):
+    """How a payment attempt ended, as telemetry counts it (docs/observability.md)."""
+
+    APPROVED = "approved"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"  # `*` during card entry
+    GAVE_UP = "gave-up"  # too many misses during card entry: transferred
+    UNSECURED = "unsecured"  # the recording could not be paused: no card digit asked for
+
+    @classmethod
+    def of(cls, approved: bool) -> "PaymentResult":
+        return cls.APPROVED if approved else cls.DECLINED
+
+
+def _report(step: WaterfallStepContext, result: PaymentResult) -> None:
+    observe(step.context, lambda observer: observer.outcome(step.context, "payment", result.value))
 
 
 def _wipe(step: WaterfallStepContext) -> None:

@@ -24,6 +24,7 @@ from .hosts import HostAllowList
 from .jobs import JobBook
 from .source import AcsRecordingSource
 from .store import RecordingStore, open_store
+from .telemetry import JobTelemetry
 from .worker import Backoff, RecordingWorker
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,15 @@ EVENTS_PATH = "/api/recordings/events"
 class RecordingIntake:
     """Accepts deliveries; holds what the handlers need once the app has started."""
 
-    def __init__(self, config: DefaultConfig, connector: Callable[[], aiohttp.BaseConnector] | None, backoff: Backoff):
+    def __init__(
+        self,
+        config: DefaultConfig,
+        connector: Callable[[], aiohttp.BaseConnector] | None,
+        backoff: Backoff,
+        telemetry: JobTelemetry | None = None,
+    ):
         self._config = config
+        self._telemetry = telemetry
         self._connector = connector
         self._backoff = backoff
         self._secret = config.EVENTGRID_SECRET.encode()
@@ -55,7 +63,12 @@ class RecordingIntake:
                 self._config.ACS_CONNECTION_STRING, self._allowed, connector=self._connector
             )
         self._worker = RecordingWorker(
-            self._book, RecordingArchive(self._store), self._source, self._allowed, backoff=self._backoff
+            self._book,
+            RecordingArchive(self._store),
+            self._source,
+            self._allowed,
+            backoff=self._backoff,
+            telemetry=self._telemetry,
         )
         await self._worker.start()
 
@@ -125,13 +138,15 @@ def setup_recordings(
     *,
     connector: Callable[[], aiohttp.BaseConnector] | None = None,
     backoff: Backoff = Backoff(),
+    telemetry: JobTelemetry | None = None,
 ) -> None:
     """Add the webhook routes and the background worker (started and stopped with the app).
 
     `connector` and `backoff` exist for tests: they point the ACS hosts at a local
-    stand-in and shorten the retry delays. Production leaves both alone.
+    stand-in and shorten the retry delays. Production leaves both alone. `telemetry`
+    defaults to the process's OpenTelemetry providers (no-ops when telemetry is off).
     """
-    intake = RecordingIntake(config, connector, backoff)
+    intake = RecordingIntake(config, connector, backoff, telemetry)
     app[RECORDING_INTAKE] = intake
     app.router.add_post(EVENTS_PATH, intake.handle_delivery)
     app.router.add_route("OPTIONS", EVENTS_PATH, intake.handle_abuse_protection)

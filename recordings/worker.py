@@ -20,6 +20,7 @@ from .archive import ArchivedRecording, RecordingArchive, RecordingMetadata, med
 from .hosts import HostAllowList
 from .jobs import JobBook, JobState, RecordingJob
 from .source import DownloadError, LocationRefused, RecordingSource, SizeMismatch
+from .telemetry import RETRYING, JobTelemetry
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class RecordingWorker:
         backoff: Backoff = Backoff(),
         concurrency: int = 2,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        telemetry: JobTelemetry | None = None,
     ):
         self._book = book
         self._archive = archive
@@ -62,6 +64,7 @@ class RecordingWorker:
         self._backoff = backoff
         self._concurrency = concurrency
         self._clock = clock
+        self._telemetry = telemetry or JobTelemetry()
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._scheduled: set[str] = set()
         self._timers: set[asyncio.TimerHandle] = set()
@@ -118,6 +121,11 @@ class RecordingWorker:
                 log.exception("recording job %s could not be processed; it stays pending", document_id)
 
     async def _attempt(self, job: RecordingJob) -> None:
+        with self._telemetry.attempt(job) as attempt:
+            attempt.left(await self._attempt_once(job))
+
+    async def _attempt_once(self, job: RecordingJob) -> str:
+        """One try at the job; returns the state it left the job in (`RETRYING` if still pending)."""
         now = self._clock()
         if now >= job.expires_at:
             await self._book.save(job.with_(state=JobState.EXPIRED, next_attempt_at=None))
@@ -126,17 +134,17 @@ class RecordingWorker:
                 "ACS has deleted it (%d attempt(s), last error: %s)",
                 job.chunk_index, job.document_id, job.attempts, job.last_error or "none",
             )
-            return
+            return JobState.EXPIRED.value
         if not (self._allowed.permits(job.content_location) and self._allowed.permits(job.metadata_location)):
             await self._book.save(job.with_(state=JobState.REFUSED))
             log.error("recording job %s refused: its locations are not on the host allow-list", job.document_id)
-            return
+            return JobState.REFUSED.value
         try:
             call_id = await self._download(job)
         except LocationRefused as e:
             await self._book.save(job.with_(state=JobState.REFUSED, next_attempt_at=None, last_error=str(e)))
             log.error("recording job %s refused: %s", job.document_id, e)
-            return
+            return JobState.REFUSED.value
         except Exception as e:  # every failure is retried until the window closes
             attempts = job.attempts + 1
             next_at = min(now + self._backoff.delay(attempts), job.expires_at)
@@ -148,9 +156,10 @@ class RecordingWorker:
                 job.document_id, attempts, error, next_at.isoformat(timespec="seconds"),
             )
             self.schedule(failed)
-            return
+            return RETRYING
         await self._book.save(job.with_(state=JobState.DONE, call_id=call_id, next_attempt_at=None, last_error=None))
         log.info("recording %s archived under call %s", job.document_id, call_id)
+        return JobState.DONE.value
 
     async def _download(self, job: RecordingJob) -> str:
         if self._source is None:

@@ -6,7 +6,9 @@ may change. `telephony.testing` holds `FakeChannel`, for testing dialogs.
 
 The call: `TelephonyBot` runs one dialog per call and turns everything the
 channel sends (messages, recording results, transfer outcomes, the bot's own
-timers, the hang-up) into turns of it, and recovers from errors.
+timers, the hang-up) into turns of it, and recovers from errors. A
+`CallObserver` in the turn's state hears what happens (for metrics, traces
+and audits) and decides nothing.
 
 Steps a call is made of: `KeypadMenu` over a checked `Menu` table,
 `DigitsPrompt` for digit entry, `TransferStep` to a person, `SecureStep` for
@@ -38,6 +40,7 @@ from ._input import CallerInputDialog, InputPolicy, PromptFor, Reprompt
 from ._keypad import DigitBuffer, DigitSpec, Entry, InvalidReason, keys_from_text
 from ._menu import KEY_NAMES, KeypadMenu, Menu, MenuError, MenuOption, find_phrase, normalize_words
 from ._messages import spoken
+from ._observer import OBSERVER_KEY, CallEnding, CallObserver, observe
 from ._outcome import StepOutcome
 from ._policy import RecordingPolicy
 from ._recorder import CallRecorder
@@ -70,6 +73,10 @@ from ._wire import (
 __all__ = [
     # the call
     "TelephonyBot",
+    "CallObserver",
+    "CallEnding",
+    "OBSERVER_KEY",
+    "observe",
     "command_result_of",
     "StepOutcome",
     # steps

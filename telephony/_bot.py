@@ -23,6 +23,7 @@ from botbuilder.schema import ActivityTypes, ChannelAccount
 
 from ._call_control import HandoffStatus, hang_up_activity, parse_handoff_status
 from ._commands import CommandResult, parse_command_result
+from ._observer import CallEnding, observe
 from ._recorder import CallRecorder
 from ._timers import CallTimers, timer_token
 from ._wire import COMMAND_RESULT_ACTIVITY
@@ -109,6 +110,7 @@ class TelephonyBot(ActivityHandler):
 
     async def on_call_ended(self, turn_context: TurnContext) -> None:
         """The caller hung up or the channel ended the call: release everything the call holds."""
+        observe(turn_context, lambda observer: observer.call_ended(turn_context, CallEnding.CHANNEL_ENDED))
         await self.forget_call(turn_context)
 
     # ---- the dialog loop --------------------------------------------------------
@@ -118,6 +120,7 @@ class TelephonyBot(ActivityHandler):
         if dc.active_dialog is not None:
             await dc.continue_dialog()
         elif begin:
+            observe(turn_context, lambda observer: observer.call_started(turn_context))
             await dc.begin_dialog(self.call_dialog_id)
         else:
             return
@@ -126,6 +129,7 @@ class TelephonyBot(ActivityHandler):
     async def _forget_if_over(self, turn_context: TurnContext, dc: DialogContext) -> None:
         if dc.active_dialog is None:
             # The call is over (goodbye, or a transfer on a channel without one).
+            observe(turn_context, lambda observer: observer.call_ended(turn_context, CallEnding.DIALOG_OVER))
             await self.forget_call(turn_context)
 
     async def forget_call(self, turn_context: TurnContext) -> None:
@@ -170,6 +174,7 @@ class TelephonyBot(ActivityHandler):
             await self._hang_up_quietly(turn_context)
 
     async def _hang_up_quietly(self, turn_context: TurnContext) -> None:
+        observe(turn_context, lambda observer: observer.call_ended(turn_context, CallEnding.BOT_FAILED))
         try:
             await turn_context.send_activity(hang_up_activity())
         except Exception as send_error:

@@ -21,6 +21,7 @@ from botbuilder.dialogs import DialogContext, DialogInstance
 from botbuilder.schema import Activity
 
 from ._input import CallerInputDialog, InputPolicy, PromptFor
+from ._observer import observe
 from ._dtmf import is_dtmf
 from ._keypad import DigitBuffer, DigitSpec, Entry, keys_from_text
 from ._sealed import Sealer
@@ -82,6 +83,8 @@ class DigitsPrompt(CallerInputDialog):
             return InputResult(InputStatus.NO_MATCH)
         if not buffer and keys == _STRAY_TERMINATOR and keys != self.spec.cancel_key:
             return InputResult(InputStatus.IGNORED)
+        if self.sealer is not None:
+            observe(dc.context, lambda observer: observer.sensitive_keys(dc.context, self.id))
         entry = buffer.feed(keys)
         self._save(dc, state, buffer)
         return await self._judge(entry)

@@ -17,6 +17,7 @@ from botbuilder.dialogs import Dialog, DialogContext, DialogInstance, DialogReas
 from botbuilder.schema import Activity, ActivityTypes
 
 from ._defaults import MAX_MISSES, NO_INPUT_TIMEOUT_S
+from ._observer import observe
 from ._status import InputResult, InputStatus
 from ._timers import CallTimers, timer_token
 
@@ -107,10 +108,9 @@ class CallerInputDialog(Dialog):
         if status is InputStatus.INCOMPLETE:
             state[_TIMER] = self.timers.arm(dc.context, self.timeout_s(state))
             return Dialog.end_of_turn
-        if status is InputStatus.NO_MATCH:
-            return await self._miss(dc, Reprompt.NO_MATCH)
-        if status is InputStatus.NO_INPUT:
-            return await self._miss(dc, Reprompt.NO_INPUT)
+        if status in (InputStatus.NO_MATCH, InputStatus.NO_INPUT):
+            observe(dc.context, lambda observer: observer.input_missed(dc.context, self.id, status))
+            return await self._miss(dc, Reprompt(status.value))
         if status is InputStatus.EXHAUSTED:
             raise ValueError("recognize() judges one turn; EXHAUSTED is the dialog's to decide")
         return await dc.end_dialog(heard)

@@ -18,6 +18,7 @@ from botbuilder.schema import Activity
 
 from ._dtmf import pressed_key
 from ._input import CallerInputDialog, InputPolicy, PromptFor
+from ._observer import observe
 from ._status import InputResult, InputStatus, recognized
 from ._timers import CallTimers
 from ._wire import DTMF_KEYS
@@ -147,4 +148,7 @@ class KeypadMenu(CallerInputDialog):
 
     async def recognize(self, dc: DialogContext, activity: Activity, state: dict) -> InputResult:
         option = self.menu.choose(activity)
-        return recognized(option.name) if option is not None else InputResult(InputStatus.NO_MATCH)
+        if option is None:
+            return InputResult(InputStatus.NO_MATCH)
+        observe(dc.context, lambda observer: observer.menu_chosen(dc.context, self.id, option.name))
+        return recognized(option.name)

@@ -7,7 +7,8 @@ import logging
 from botbuilder.core import ConversationState, TurnContext
 
 from ._commands import CommandResult, command_activity
-from ._recording import Command, Goal, Outcome, Recording
+from ._observer import observe
+from ._recording import Command, Goal, Outcome, Recording, RecordingState
 from ._wire import TELEPHONY_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -36,11 +37,13 @@ class CallRecorder:
     async def apply(self, context: TurnContext, result: CommandResult) -> Outcome:
         """Apply a channel result, and send the follow-up command it makes possible."""
         recording = await self.get(context)
+        before = recording.state
         outcome = recording.apply(result)
         if not outcome.matched:
             log.info("Ignoring a %s result: no such command is pending", result.command.name.lower())
             return outcome
         await self._property.set(context, recording.to_dict())
+        _report(context, before, recording.state, result)
         if outcome.send:
             await self._send(context, outcome.send)
         return outcome
@@ -49,12 +52,22 @@ class CallRecorder:
         if context.activity.channel_id != TELEPHONY_CHANNEL:
             return None
         recording = await self.get(context)
+        before = recording.state
         command = change(recording)
         await self._property.set(context, recording.to_dict())
+        _report(context, before, recording.state, None)
         if command:
             await self._send(context, command)
         return command
 
     @staticmethod
     async def _send(context: TurnContext, command: Command) -> None:
+        observe(context, lambda observer: observer.recording_command_sent(context, command.command, command.command_id))
         await context.send_activity(command_activity(command.command, command.command_id))
+
+
+def _report(
+    context: TurnContext, before: RecordingState, after: RecordingState, result: CommandResult | None
+) -> None:
+    if before is not after or result is not None:
+        observe(context, lambda observer: observer.recording_changed(context, before, after, result))

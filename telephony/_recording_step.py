@@ -10,6 +10,7 @@ from botbuilder.dialogs import Dialog, DialogContext, DialogInstance, DialogReas
 from botbuilder.schema import Activity, ActivityTypes
 
 from ._bot import command_result_of
+from ._observer import observe
 from ._recorder import CallRecorder
 from ._recording import Goal, RecordingState
 from ._timers import CallTimers, timer_token
@@ -87,6 +88,9 @@ class RecordingStepDialog(Dialog):
                 return Dialog.end_of_turn
             state.pop(_TIMER)
             recording = await self.recorder.get(dc.context)
+            waited_for = recording.in_flight
+            if waited_for is not None:
+                observe(dc.context, lambda observer: observer.recording_command_timed_out(dc.context, waited_for))
             return await dc.end_dialog(RecordingStepResult(recording.state, reached=False, timed_out=True))
         activity = dc.context.activity
         if activity.type == ActivityTypes.message and (activity.text or "").strip() and self.hold_prompt:

@@ -22,6 +22,7 @@ from typing import Any, Callable
 from botbuilder.dialogs import ComponentDialog, Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 from botbuilder.schema import Activity
 
+from ._observer import observe
 from ._recorder import CallRecorder
 from ._recording import Goal
 from ._recording_step import RecordingStepDialog, RecordingStepOptions, RecordingStepResult
@@ -72,7 +73,9 @@ class SecureStep(ComponentDialog):
     async def _run(self, step: WaterfallStepContext) -> DialogTurnResult:
         paused: RecordingStepResult | None = step.result
         recording = await self.recorder.get(step.context)
-        if recording.may_be_capturing:
+        secured = not recording.may_be_capturing
+        observe(step.context, lambda observer: observer.secure_step(step.context, self.id, secured))
+        if not secured:
             return await step.end_dialog(SecureResult(secured=False))
         step.values["paused"] = paused is not None and paused.reached
         return await step.begin_dialog(self.inner_id, step.options)

@@ -19,6 +19,7 @@ from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 from botbuilder.schema import Activity
 
 from ._call_control import hang_up_activity, parse_handoff_status, require_e164, transfer_activity
+from ._observer import observe
 from ._outcome import StepOutcome
 from ._policy import RecordingPolicy
 from ._timers import CallTimers, timer_token
@@ -69,7 +70,9 @@ class TransferStep(Dialog):
 
     async def begin_dialog(self, dc: DialogContext, options: TransferOptions | None = None) -> DialogTurnResult:
         context = dc.context
-        await context.send_activity(self.hold_prompt((options or TransferOptions()).reason))
+        reason = (options or TransferOptions()).reason
+        observe(context, lambda observer: observer.transfer_started(context, reason))
+        await context.send_activity(self.hold_prompt(reason))
         if context.activity.channel_id != TELEPHONY_CHANNEL:
             await context.send_activity(hang_up_activity())
             return await dc.end_dialog(StepOutcome.CALL_ENDED)
@@ -90,6 +93,7 @@ class TransferStep(Dialog):
             return Dialog.end_of_turn
         status = parse_handoff_status(context.activity)
         if status is not None and status.failed and state["phase"] == _TRANSFERRING:
+            observe(context, lambda observer: observer.transfer_failed(context))
             await self.policy.after_failed_transfer(context, state["resume_on_failure"])
             await context.send_activity(self.no_agent_prompt())
             return await dc.end_dialog(StepOutcome.DONE)

@@ -12,6 +12,7 @@ from app import create_bot
 from config import DefaultConfig
 from dialogs.main_menu import MAIN_MENU
 from hosting.memory_storage import MemoryStorage
+from telemetry.wiring import Telemetry
 from telephony import TELEPHONY_CHANNEL, Menu, RecordingCommand
 from telephony.testing import CALLER, FakeChannel, kinds, texts
 
@@ -24,13 +25,17 @@ def phone_call(
     conversation_id: str = "call-1",
     storage: MemoryStorage | None = None,
     menu: Menu = MAIN_MENU,
+    telemetry: Telemetry | None = None,
     **settings,
 ) -> FakeChannel:
-    """A call to the sample bot; `settings` override `DefaultConfig` fields. Kept on the channel as `config`."""
+    """A call to the sample bot; `settings` override `DefaultConfig` fields. Kept on the channel as `config`.
+
+    With `telemetry`, the call is traced and observed as in the app with telemetry on.
+    """
     config = dataclasses.replace(DefaultConfig(), **settings)
 
     def build(adapter, storage, sleep):
-        return create_bot(config, adapter, storage, sleep, menu)
+        return create_bot(config, adapter, storage, sleep, menu, telemetry=telemetry)
 
     call = FakeChannel(build, channel=channel, conversation_id=conversation_id, storage=storage or MemoryStorage())
     call.config = config

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_a_small_benchmark_run_measures_the_bot_next_to_the_echo_bot_and_the_ceiling(tmp_path):
     tiny = ["--calls", "4", "--turns", "2", "--paced-turns", "1", "--think-s", "0.01", "--idle-calls", "4"]
-    targets = ["--only", "memory", "samples", "ceiling"]
+    targets = ["--only", "memory", "samples", "ceiling", "telemetry"]
     run = subprocess.run(
         [sys.executable, "-m", "benchmarks.run_all", *tiny, *targets, "--out", str(tmp_path)],
         cwd=ROOT,
@@ -24,8 +24,29 @@ def test_a_small_benchmark_run_measures_the_bot_next_to_the_echo_bot_and_the_cei
     assert run.returncode == 0, run.stdout + run.stderr
     document = json.loads((tmp_path / "latest.json").read_text())
     results = {r["name"]: r for r in document["results"]}
-    assert set(results) == {"bot main menu [memory]", "sdk-echo (samples' wiring)", "bare aiohttp echo (ceiling)"}
+    assert set(results) == {
+        "bot main menu [memory]",
+        "bot, telemetry on (otlp)",
+        "sdk-echo (samples' wiring)",
+        "bare aiohttp echo (ceiling)",
+    }
     for result in results.values():
         assert result["error"] is None and result["failures"] == 0
         assert result["turns"] == 8 and result["turns_per_s"] > 0 and result["p99_ms"] >= result["p50_ms"] > 0
     assert "bot main menu [memory]: turns/s" in run.stdout and "the ceiling's" in run.stdout
+    assert "telemetry on vs off: turns/s" in run.stdout
+    assert "the OTLP sink received 0 exports" not in run.stdout  # the on row really exported
+
+
+def test_a_small_telemetry_cost_run_compares_off_with_on_and_a_baseline_commit():
+    tiny = ["--rounds", "1", "--calls", "2", "--turns", "2", "--baseline", "HEAD"]
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.telemetry_cost", *tiny],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "as of HEAD vs telemetry off: turns/s" in run.stdout
+    assert "telemetry on (otlp) vs telemetry off: turns/s" in run.stdout

@@ -1,0 +1,84 @@
+"""The Call Automation path with telemetry on: callbacks are request spans, the bot's turns are inside them."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from aiohttp import web
+from opentelemetry.trace import SpanKind
+
+from app import create_app
+from config import DefaultConfig
+from devtools.acs_line import DEFAULT_CALLER, INCOMING_SECRET, AcsLine, acs_settings
+from dialogs import prompts as P
+from simulator.acs import client_connector
+from telemetry.setup import instrument_aiohttp, uninstrument_aiohttp
+
+from ..callautomation.caller import Caller
+from ..callautomation.conftest import FAST_SETTINGS, standin, tls  # noqa: F401 - fixtures
+from ..callautomation.test_calls_over_acs import (
+    APPROVED,
+    CARD,
+    CARD_ENDING,
+    CODE,
+    EXPIRY,
+    accept_payment_offer,
+    at_menu,
+)
+from .recorded import Recorded
+from .test_e2e_telemetry import until
+
+
+@pytest.fixture
+async def traced_line(standin):  # noqa: F811 - the fixture
+    with Recorded() as recorded:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        config = DefaultConfig.from_env({**acs_settings(standin, base_url), **FAST_SETTINGS}, env_file=None)
+        instrument_aiohttp(recorded.tracer_provider, recorded.meter_provider)
+        try:
+            app = create_app(
+                config, acs_connector=lambda: client_connector(standin.ca_path), telemetry=recorded.telemetry
+            )
+        finally:
+            uninstrument_aiohttp()
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.SockSite(runner, sock).start()
+        try:
+            yield AcsLine(standin, base_url, app), recorded
+        finally:
+            await runner.cleanup()
+
+
+async def test_a_paid_call_over_call_automation_is_traced_counted_and_audited(traced_line):
+    line, recorded = traced_line
+    caller: Caller = await at_menu(line)
+    await accept_payment_offer(caller)
+    await caller.hears(P.CARD_NUMBER)
+    await caller.press(CARD + "#")
+    await caller.hears(P.CARD_EXPIRY)
+    await caller.press(EXPIRY)
+    await caller.hears(P.SECURITY_CODE)
+    await caller.press(CODE + "#")
+    await caller.hears(CARD_ENDING)
+    await caller.press("1")
+    await caller.hears(APPROVED)
+    await caller.say("goodbye")
+    await caller.ended()
+    await until(lambda: recorded.audits())
+
+    turns = recorded.named("bot.turn")
+    assert turns and all(t.attributes["ivr.conversation.id"] for t in turns)
+    callbacks = {s.context.span_id for s in recorded.spans if s.kind is SpanKind.SERVER}
+    assert any(t.parent is not None and t.parent.span_id in callbacks for t in turns)
+    assert recorded.count("ivr.payments", ivr_payment_outcome="approved") == 1
+    assert recorded.count("ivr.calls.ended", ivr_call_outcome="goodbye") == 1
+    (audit,) = recorded.audits()
+    assert audit["card_entry_while_recording_may_capture"] is False
+    assert {step["recording"] for step in audit["card_entry_steps"]} == {"paused"}
+    exported = " ".join(recorded.everything_exported())
+    for secret in (CARD, DEFAULT_CALLER, DEFAULT_CALLER.lstrip("+"), INCOMING_SECRET):
+        assert secret not in exported
