@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import datetime, timedelta, timezone
 
 import aiohttp
@@ -29,6 +30,8 @@ CODE = "123"
 # What ACS speaks: the SSML, where amounts are `say-as` currency for the voice to read.
 BALANCE = "Your balance is 42.17 USD"
 APPROVED = "Your payment of 42.17 USD was approved."
+# Timestamps and epoch seconds in state and logs are the clock's digits, not the caller's.
+CLOCK_DIGITS = re.compile(r"\d{4}-\d{2}-\d{2}[T ][\d:.]+(?:[+-]\d{2}:\d{2}|Z)?|\b\d{10}\.\d+")
 CARD_ENDING = P.CARD_ENDING.split("{last_four}")[0]  # the digits follow as `say-as` characters
 CARD_PROMPTS = (P.CARD_NUMBER, P.CARD_EXPIRY, P.SECURITY_CODE)
 
@@ -232,9 +235,9 @@ async def test_card_details_reach_no_log_no_stored_state_and_no_prompt(line, cap
         await caller.press("1")
         await caller.hears(APPROVED)
         await caller.call.hang_up()
-    everything = "\n".join([caplog.text, *written, *caller.call.heard])
+    everything = CLOCK_DIGITS.sub("<time>", "\n".join([caplog.text, *written, *caller.call.heard]))
     for secret in (card, expiry, code):
-        assert secret not in everything
+        assert not re.search(rf"(?<!\d){secret}(?!\d)", everything), secret
     assert written, "the bridge and the bot stored state"
 
 
