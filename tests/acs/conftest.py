@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import AsyncIterator
 
 import aiohttp
@@ -12,20 +11,9 @@ from aiohttp.test_utils import TestServer
 from azure.communication.callautomation.aio import CallAutomationClient
 from azure.core.pipeline.transport import AioHttpTransport
 
-from simulator.acs import AcsStandIn, client_connector, make_tls
+from simulator.acs import AcsStandIn, client_connector
+from tests.acs_standin import standin, tls  # noqa: F401  (fixtures)
 
-
-@pytest.fixture(scope="session")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    return make_tls(tmp_path_factory.mktemp("acs-tls"))
-
-
-@pytest.fixture
-async def standin(tls) -> AsyncIterator[AcsStandIn]:
-    server = AcsStandIn(tls)
-    await server.start()
-    yield server
-    await server.close()
 
 
 def sdk_client(standin: AcsStandIn, connection_string: str | None = None) -> CallAutomationClient:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from devtools.acs_line import INCOMING_SECRET, AcsLine, acs_line
-from simulator.acs import AcsStandIn, make_tls
+from simulator.acs import AcsStandIn
+from tests.acs_standin import standin, tls  # noqa: F401  (fixtures)
 from tests.azurite import azurite_connection_string  # noqa: F401  (fixture)
 
 SECRET = INCOMING_SECRET
@@ -36,20 +36,6 @@ async def serve(standin: AcsStandIn, **settings: str) -> AsyncIterator[AcsLine]:
     async with acs_line(standin, {**FAST_SETTINGS, **settings}) as line:
         yield line
 
-
-@pytest.fixture(scope="session")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    return make_tls(tmp_path_factory.mktemp("acs-tls"))
-
-
-@pytest.fixture
-async def standin(tls) -> AsyncIterator[AcsStandIn]:
-    server = AcsStandIn(tls)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.close()
 
 
 @pytest.fixture

@@ -21,24 +21,13 @@ from recordings.webhook import EVENTS_PATH, setup_recordings
 from recordings.worker import Backoff
 from tests.azurite import azurite_connection_string  # noqa: F401  (fixture)
 
-from simulator.acs import AcsStandIn, BytesPayload, client_connector, make_tls
+from simulator.acs import AcsStandIn, BytesPayload, client_connector
+from tests.acs_standin import standin, tls  # noqa: F401  (fixtures)
 
 SECRET = "s3cret-code"
 FAST_BACKOFF = Backoff(first_s=0.05, factor=2.0, cap_s=0.5)
 RECORDING_EVENT = "Microsoft.Communication.RecordingFileStatusUpdated"
 
-
-@pytest.fixture(scope="session")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    return make_tls(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture
-async def standin(tls) -> AsyncIterator[AcsStandIn]:
-    server = AcsStandIn(tls)
-    await server.start()
-    yield server
-    await server.close()
 
 
 @pytest.fixture
