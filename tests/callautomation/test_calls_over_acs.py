@@ -52,6 +52,18 @@ async def accept_payment_offer(caller: Caller) -> None:
     await caller.press("1")
 
 
+async def enter_card(caller: Caller, card: str = CARD, expiry: str = EXPIRY, code: str = CODE) -> None:
+    """From the card-number prompt: the card, expiry and code, then 1 to confirm."""
+    await caller.hears(P.CARD_NUMBER)
+    await caller.press(card + "#")
+    await caller.hears(P.CARD_EXPIRY)
+    await caller.press(expiry)
+    await caller.hears(P.SECURITY_CODE)
+    await caller.press(code + "#")
+    await caller.hears(CARD_ENDING)
+    await caller.press("1")
+
+
 async def test_the_consent_notice_is_heard_first_as_recording_starts_and_the_menu_is_recorded(line):
     caller = await at_menu(line)
     welcome, menu = caller.call.plays[:2]
@@ -225,14 +237,7 @@ async def test_card_details_reach_no_log_no_stored_state_and_no_prompt(line, cap
     with caplog.at_level(logging.DEBUG):
         caller = await at_menu(line)
         await accept_payment_offer(caller)
-        await caller.hears(P.CARD_NUMBER)
-        await caller.press(card + "#")
-        await caller.hears(P.CARD_EXPIRY)
-        await caller.press(expiry)
-        await caller.hears(P.SECURITY_CODE)
-        await caller.press(code + "#")
-        await caller.hears(CARD_ENDING)
-        await caller.press("1")
+        await enter_card(caller, card, expiry, code)
         await caller.hears(APPROVED)
         await caller.call.hang_up()
     everything = CLOCK_DIGITS.sub("<time>", "\n".join([caplog.text, *written, *caller.call.heard]))

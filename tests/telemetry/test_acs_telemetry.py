@@ -11,7 +11,6 @@ from opentelemetry.trace import SpanKind
 from app import create_app
 from config import DefaultConfig
 from devtools.acs_line import DEFAULT_CALLER, INCOMING_SECRET, AcsLine, acs_settings
-from dialogs import prompts as P
 from simulator.acs import client_connector
 from telemetry.setup import instrument_aiohttp, uninstrument_aiohttp
 
@@ -20,11 +19,9 @@ from ..callautomation.conftest import FAST_SETTINGS, standin, tls  # noqa: F401 
 from ..callautomation.test_calls_over_acs import (
     APPROVED,
     CARD,
-    CARD_ENDING,
-    CODE,
-    EXPIRY,
     accept_payment_offer,
     at_menu,
+    enter_card,
 )
 from .recorded import Recorded
 from .test_e2e_telemetry import until
@@ -57,14 +54,7 @@ async def test_a_paid_call_over_call_automation_is_traced_counted_and_audited(tr
     line, recorded = traced_line
     caller: Caller = await at_menu(line)
     await accept_payment_offer(caller)
-    await caller.hears(P.CARD_NUMBER)
-    await caller.press(CARD + "#")
-    await caller.hears(P.CARD_EXPIRY)
-    await caller.press(EXPIRY)
-    await caller.hears(P.SECURITY_CODE)
-    await caller.press(CODE + "#")
-    await caller.hears(CARD_ENDING)
-    await caller.press("1")
+    await enter_card(caller)
     await caller.hears(APPROVED)
     await caller.say("goodbye")
     await caller.ended()
