@@ -17,10 +17,14 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from simulator.acs import AcsStandIn, StandInCall, client_connector
+
+if TYPE_CHECKING:
+    from telemetry.wiring import Telemetry
 
 INCOMING_SECRET = "local-incoming-secret"
 DEFAULT_CALLER = "+14255550123"
@@ -59,8 +63,10 @@ def acs_settings(standin: AcsStandIn, base_url: str) -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
-async def acs_line(standin: AcsStandIn, settings: Mapping[str, str] | None = None) -> AsyncIterator[AcsLine]:
-    """Serve the app until the block ends; `settings` add to (or override) the stand-in's."""
+async def acs_line(
+    standin: AcsStandIn, settings: Mapping[str, str] | None = None, telemetry: "Telemetry | None" = None
+) -> AsyncIterator[AcsLine]:
+    """Serve the app until the block ends; `settings` add to (or override) the stand-in's; traced with `telemetry`."""
     from app import create_app  # the app, not the simulator, is what this serves
     from config import DefaultConfig
     from hosting.request_guards import IDLE_CONNECTION_TIMEOUT_S
@@ -70,7 +76,7 @@ async def acs_line(standin: AcsStandIn, settings: Mapping[str, str] | None = Non
     sock.bind(("127.0.0.1", 0))
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     config = DefaultConfig.from_env({**acs_settings(standin, base_url), **(settings or {})}, env_file=None)
-    app = create_app(config, acs_connector=lambda: client_connector(standin.ca_path))
+    app = create_app(config, acs_connector=lambda: client_connector(standin.ca_path), telemetry=telemetry)
     runner = web.AppRunner(app, access_log=None, keepalive_timeout=IDLE_CONNECTION_TIMEOUT_S)
     await runner.setup()
     await web.SockSite(runner, sock).start()

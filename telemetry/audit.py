@@ -55,10 +55,14 @@ class CardEntry:
 
 @dataclass
 class RecordingAudit:
-    """What one call's recording did, while the call lasts; `record()` is the final form."""
+    """What one call's recording did, while the call lasts; `record()` is the final form.
+
+    Kept between turns in the call's state (`as_notes`, `from_notes`), so it follows
+    the call from instance to instance.
+    """
 
     conversation_id: str
-    #: False when this process did not see the call begin (it started on another instance).
+    #: False when the call's beginning was not seen (its state began before telemetry was on).
     complete: bool = True
     state: RecordingState | None = RecordingState.IDLE
     changes: list[RecordingChange] = field(default_factory=list)
@@ -92,6 +96,30 @@ class RecordingAudit:
             "card_entry_steps": [asdict(step) for step in self.keyed_steps],
             "card_entry_while_recording_may_capture": self.card_keys_while_capturing,
         }
+
+    def as_notes(self) -> dict:
+        """Plain JSON values, for the call's state."""
+        return {
+            "complete": self.complete,
+            "state": self.state.value if self.state is not None else None,
+            "changes": [asdict(change) for change in self.changes],
+            "secure_steps": [asdict(step) for step in self.secure_steps],
+            "keyed_steps": [asdict(step) for step in self.keyed_steps],
+            "card_keys_while_capturing": self.card_keys_while_capturing,
+        }
+
+    @classmethod
+    def from_notes(cls, conversation_id: str, notes: dict) -> "RecordingAudit":
+        state = notes["state"]
+        return cls(
+            conversation_id,
+            complete=notes["complete"],
+            state=RecordingState(state) if state is not None else None,
+            changes=[RecordingChange(**change) for change in notes["changes"]],
+            secure_steps=[SecureStepBegun(**step) for step in notes["secure_steps"]],
+            keyed_steps=[CardEntry(**step) for step in notes["keyed_steps"]],
+            card_keys_while_capturing=notes["card_keys_while_capturing"],
+        )
 
     def _state_name(self) -> str:
         return self.state.value if self.state is not None else "unknown"

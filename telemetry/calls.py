@@ -1,17 +1,19 @@
 """The call observer: turns the library's hooks into metrics, recording-command spans and the audit.
 
 A call's running facts (when each recording command left, why a transfer began,
-the audit so far) live in this process while the call lasts and are dropped when
-it ends; a call whose turns are spread over instances gets an audit marked
-`complete: false` from the instance that sees it end.
+the audit so far) are kept in the call's own state (`telephony.call_notes`):
+saved with the call after each turn, read back by the next turn on whichever
+instance runs it, forgotten with the call. So a call spread over several
+instances gets one complete audit and a latency for every recording command.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Iterator
 from enum import Enum
 
 from botbuilder.core import TurnContext
@@ -26,6 +28,7 @@ from telephony import (
     RecordingCommand,
     RecordingState,
     TransferReason,
+    call_notes,
 )
 
 from .audit import RecordingAudit, as_json
@@ -33,8 +36,8 @@ from .instruments import CallMetrics
 
 audit_log = logging.getLogger("telemetry.audit")
 
-#: Calls remembered at once; the oldest are dropped first (calls whose end never came).
-MAX_OPEN_CALLS = 10_000
+#: The observers' note this module keeps a call's facts in.
+NOTE = "telemetry"
 
 ATTR_CONVERSATION = "ivr.conversation.id"
 
@@ -59,8 +62,37 @@ class CallOutcome(str, Enum):
 class _Call:
     audit: RecordingAudit
     transfer: TransferReason | None = None
-    #: Per command: the monotonic and the wall-clock (ns) time it was sent.
-    sent: dict[RecordingCommand, tuple[float, int]] = field(default_factory=dict)
+    #: Per command awaiting its result: when it was sent (wall clock, ns; instances share it).
+    sent: dict[str, int] = field(default_factory=dict)
+    #: Commands whose wait ran out: a result that comes later was already counted as timed out.
+    gave_up: list[str] = field(default_factory=list)
+
+    @classmethod
+    def fresh(cls, conversation_id: str) -> "_Call":
+        return cls(RecordingAudit(conversation_id))
+
+    @classmethod
+    def seen_mid_way(cls, conversation_id: str) -> "_Call":
+        """A call whose beginning was not observed: what happened before is unknown."""
+        return cls(RecordingAudit(conversation_id, complete=False, state=None))
+
+    @classmethod
+    def from_notes(cls, conversation_id: str, notes: dict) -> "_Call":
+        transfer = notes["transfer"]
+        return cls(
+            RecordingAudit.from_notes(conversation_id, notes["audit"]),
+            TransferReason(transfer) if transfer is not None else None,
+            dict(notes["sent"]),
+            list(notes["gave_up"]),
+        )
+
+    def as_notes(self) -> dict:
+        return {
+            "audit": self.audit.as_notes(),
+            "transfer": self.transfer.value if self.transfer is not None else None,
+            "sent": self.sent,
+            "gave_up": self.gave_up,
+        }
 
 
 def command_name(command: RecordingCommand) -> str:
@@ -71,25 +103,21 @@ class CallTelemetry(CallObserver):
     def __init__(self, tracer: Tracer, metrics: CallMetrics):
         self.tracer = tracer
         self.metrics = metrics
-        self._calls: OrderedDict[str, _Call] = OrderedDict()
 
     # ---- the call ------------------------------------------------------------
     def call_started(self, context: TurnContext) -> None:
-        conversation_id = context.activity.conversation.id
-        self._calls[conversation_id] = _Call(RecordingAudit(conversation_id))
-        while len(self._calls) > MAX_OPEN_CALLS:
-            self._calls.popitem(last=False)
+        _keep(context, _Call.fresh(context.activity.conversation.id))
         self.metrics.calls_started.add(1, {"ivr.channel": context.activity.channel_id or ""})
         self.metrics.calls_open.add(1)
 
     def call_ended(self, context: TurnContext, ending: CallEnding) -> None:
-        call = self._calls.pop(context.activity.conversation.id, None)
+        call = _forget(context)
         if call is None:
             if ending is CallEnding.CHANNEL_ENDED:
                 return  # the end of a call already counted (a hang-up after goodbye, or after a transfer)
-            call = _Call(RecordingAudit(context.activity.conversation.id, complete=False, state=None))
+            call = _Call.seen_mid_way(context.activity.conversation.id)
         else:
-            self.metrics.calls_open.add(-1)
+            self.metrics.calls_open.add(-1)  # per instance it may go below zero; the sum is the open calls
         outcome = self._outcome(call, ending)
         self.metrics.calls_ended.add(1, {"ivr.call.outcome": outcome, "ivr.channel": context.activity.channel_id or ""})
         record = call.audit.record(outcome)
@@ -118,32 +146,41 @@ class CallTelemetry(CallObserver):
 
     # ---- the recording -------------------------------------------------------------
     def recording_command_sent(self, context: TurnContext, command: RecordingCommand, command_id: str) -> None:
-        self._call(context).sent[command] = (time.monotonic(), time.time_ns())
+        with _kept(context) as call:
+            name = command_name(command)
+            call.sent[name] = time.time_ns()
+            if name in call.gave_up:
+                call.gave_up.remove(name)
 
     def recording_changed(
         self, context: TurnContext, before: RecordingState, after: RecordingState, result: CommandResult | None
     ) -> None:
-        call = self._call(context)
-        if result is None:
-            call.audit.changed(before, after)
-            return
-        outcome = "success" if result.succeeded else "refused"
-        call.audit.changed(before, after, command_name(result.command), outcome)
-        self._command_done(context, call, result.command, outcome)
+        with _kept(context) as call:
+            if result is None:
+                call.audit.changed(before, after)
+                return
+            outcome = "success" if result.succeeded else "refused"
+            call.audit.changed(before, after, command_name(result.command), outcome)
+            if command_name(result.command) in call.gave_up:
+                call.gave_up.remove(command_name(result.command))  # counted when its wait ran out
+                return
+            self._command_done(context, call, result.command, outcome)
 
     def recording_command_timed_out(self, context: TurnContext, command: RecordingCommand) -> None:
-        self._command_done(context, self._call(context), command, "timed-out")
+        with _kept(context) as call:
+            self._command_done(context, call, command, "timed-out")
+            call.gave_up.append(command_name(command))
 
     def _command_done(self, context: TurnContext, call: _Call, command: RecordingCommand, outcome: str) -> None:
         attributes = {"ivr.recording.command": command_name(command), "ivr.recording.result": outcome}
         self.metrics.recording_commands.add(1, attributes)
-        sent = call.sent.pop(command, None)
-        if sent is not None:
-            self.metrics.recording_command_duration.record(time.monotonic() - sent[0], attributes)
+        sent_ns = call.sent.pop(command_name(command), None)
+        if sent_ns is not None:
+            self.metrics.recording_command_duration.record(max(0, time.time_ns() - sent_ns) / 1e9, attributes)
         span = self.tracer.start_span(
             f"recording.{command_name(command)}",
             attributes={**attributes, ATTR_CONVERSATION: context.activity.conversation.id},
-            start_time=sent[1] if sent is not None else None,
+            start_time=sent_ns,
         )
         if outcome != "success":
             span.set_status(Status(StatusCode.ERROR, outcome))
@@ -157,29 +194,50 @@ class CallTelemetry(CallObserver):
         self.metrics.menu_choices.add(1, {"ivr.menu": menu_id, "ivr.menu.option": option})
 
     def transfer_started(self, context: TurnContext, reason: TransferReason) -> None:
-        self._call(context).transfer = reason
+        with _kept(context) as call:
+            call.transfer = reason
 
     def transfer_failed(self, context: TurnContext) -> None:
-        call = self._call(context)
-        self.metrics.transfers_failed.add(1, {"ivr.transfer.reason": call.transfer.value if call.transfer else ""})
-        call.transfer = None
+        with _kept(context) as call:
+            self.metrics.transfers_failed.add(1, {"ivr.transfer.reason": call.transfer.value if call.transfer else ""})
+            call.transfer = None
 
     def secure_step(self, context: TurnContext, step_id: str, secured: bool) -> None:
-        self._call(context).audit.secure_step(step_id, secured)
+        with _kept(context) as call:
+            call.audit.secure_step(step_id, secured)
 
     def sensitive_keys(self, context: TurnContext, step_id: str) -> None:
-        self._call(context).audit.keys_entered(step_id)
+        with _kept(context) as call:
+            call.audit.keys_entered(step_id)
 
     def outcome(self, context: TurnContext, name: str, value: str) -> None:
         if name == "payment":
             self.metrics.payments.add(1, {"ivr.payment.outcome": value})
 
-    # ---- internals --------------------------------------------------------------------
-    def _call(self, context: TurnContext) -> _Call:
-        """The call's facts; a call first seen mid-way (another instance began it) starts an incomplete audit."""
-        conversation_id = context.activity.conversation.id
-        call = self._calls.get(conversation_id)
-        if call is None:
-            call = _Call(RecordingAudit(conversation_id, complete=False, state=None))
-            self._calls[conversation_id] = call
-        return call
+
+# ---- the call's facts, in its state ----------------------------------------------------
+@contextmanager
+def _kept(context: TurnContext) -> Iterator[_Call]:
+    """The call's facts, written back to its state when the block ends.
+
+    A call first seen mid-way (its state began before telemetry was on) starts an incomplete audit.
+    """
+    notes = call_notes(context)
+    stored = notes.get(NOTE) if notes is not None else None
+    conversation_id = context.activity.conversation.id
+    call = _Call.from_notes(conversation_id, stored) if stored is not None else _Call.seen_mid_way(conversation_id)
+    yield call
+    _keep(context, call)
+
+
+def _keep(context: TurnContext, call: _Call) -> None:
+    notes = call_notes(context)
+    if notes is not None:
+        notes[NOTE] = call.as_notes()
+
+
+def _forget(context: TurnContext) -> _Call | None:
+    """The call's facts, now removed from its state; None if there were none (already ended)."""
+    notes = call_notes(context)
+    stored = notes.pop(NOTE, None) if notes is not None else None
+    return _Call.from_notes(context.activity.conversation.id, stored) if stored is not None else None

@@ -40,7 +40,7 @@ from ._input import CallerInputDialog, InputPolicy, PromptFor, Reprompt
 from ._keypad import DigitBuffer, DigitSpec, Entry, InvalidReason, keys_from_text
 from ._menu import KEY_NAMES, KeypadMenu, Menu, MenuError, MenuOption, find_phrase, normalize_words
 from ._messages import spoken
-from ._observer import OBSERVER_KEY, CallEnding, CallObserver, observe
+from ._observer import OBSERVER_KEY, CallEnding, CallObserver, call_notes, observe
 from ._outcome import StepOutcome
 from ._policy import RecordingPolicy
 from ._recorder import CallRecorder
@@ -77,6 +77,7 @@ __all__ = [
     "CallEnding",
     "OBSERVER_KEY",
     "observe",
+    "call_notes",
     "command_result_of",
     "StepOutcome",
     # steps

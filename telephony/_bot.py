@@ -23,7 +23,7 @@ from botbuilder.schema import ActivityTypes, ChannelAccount
 
 from ._call_control import HandoffStatus, hang_up_activity, parse_handoff_status
 from ._commands import CommandResult, parse_command_result
-from ._observer import CallEnding, observe
+from ._observer import CALL_STATE_KEY, NOTES_PROPERTY, CallEnding, call_notes, observe
 from ._recorder import CallRecorder
 from ._timers import CallTimers, timer_token
 from ._wire import COMMAND_RESULT_ACTIVITY
@@ -57,8 +57,10 @@ class TelephonyBot(ActivityHandler):
         self.after_error = after_error
         self.dialogs = DialogSet(conversation_state.create_property("dialogs"))
         self.dialogs.add(call_dialog)
+        self._observer_notes = conversation_state.create_property(NOTES_PROPERTY)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
+        turn_context.turn_state[CALL_STATE_KEY] = self.conversation_state
         await super().on_turn(turn_context)
         await self.conversation_state.save_changes(turn_context)
 
@@ -110,6 +112,7 @@ class TelephonyBot(ActivityHandler):
 
     async def on_call_ended(self, turn_context: TurnContext) -> None:
         """The caller hung up or the channel ended the call: release everything the call holds."""
+        await self.conversation_state.load(turn_context)  # observers read the call's notes
         observe(turn_context, lambda observer: observer.call_ended(turn_context, CallEnding.CHANNEL_ENDED))
         await self.forget_call(turn_context)
 
@@ -147,7 +150,8 @@ class TelephonyBot(ActivityHandler):
         """The adapter's `on_turn_error`: the caller never hears silence, and this never raises.
 
         The call's state is dropped (it may be what failed) but for the
-        recording's, which describes the channel, and the call's dialog begins
+        recording's, which describes the channel, and the observers' notes
+        (observers cannot fail a turn), and the call's dialog begins
         again with `after_error` (the sample apologises and transfers). If that
         fails too, the caller is hung up on. The exception's type and traceback
         are logged, never its message, which may quote the caller's input.
@@ -161,10 +165,13 @@ class TelephonyBot(ActivityHandler):
         )
         try:
             recording = await self.recorder.get(turn_context)
+            notes = call_notes(turn_context)
             await self.forget_call(turn_context)
             if activity.type == ActivityTypes.end_of_conversation:
                 return  # nobody is left to hear anything
             await self.recorder.restore(turn_context, recording)
+            if notes:
+                await self._observer_notes.set(turn_context, notes)
             dc = await self.dialogs.create_context(turn_context)
             await dc.begin_dialog(self.call_dialog_id, self.after_error)
             await self._forget_if_over(turn_context, dc)

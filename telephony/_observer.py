@@ -8,6 +8,12 @@ With no observer installed every hook site costs one dictionary lookup.
 
 Hooks receive names and enums, never what the caller said or pressed.
 Observers must not raise: a failing hook is logged and the call goes on.
+
+What an observer must remember between turns (when a command left, the audit
+so far) goes in `call_notes(context)`: a dict kept in the call's conversation
+state. It is saved with the call after each turn, so the next turn finds it on
+whichever instance runs it; it survives the bot's recovery from an error, and
+is forgotten with the call.
 """
 
 from __future__ import annotations
@@ -28,6 +34,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OBSERVER_KEY = "telephony.observer"
+#: The property of the call's conversation state that holds observers' notes.
+NOTES_PROPERTY = "observers"
+#: Where `TelephonyBot` puts its `ConversationState` for the turn, for `call_notes`.
+CALL_STATE_KEY = "telephony.callState"
 
 
 class CallEnding(str, Enum):
@@ -82,6 +92,15 @@ class CallObserver:
 
     def outcome(self, context: TurnContext, name: str, value: str) -> None:
         """An outcome only the bot's own dialogs know (a payment approved or declined)."""
+
+
+def call_notes(context: TurnContext) -> dict | None:
+    """The call's notes for observers (plain JSON values only), or None outside a call's turn."""
+    state = context.turn_state.get(CALL_STATE_KEY)
+    values = state.get(context) if state is not None else None
+    if values is None:
+        return None
+    return values.setdefault(NOTES_PROPERTY, {})
 
 
 def observe(context: TurnContext, hook: Callable[[CallObserver], None]) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import os
 import socket
+import uuid
 
 import pytest
 from aiohttp import web
@@ -10,9 +14,11 @@ from opentelemetry.trace import SpanKind
 
 from app import create_app
 from config import DefaultConfig
-from devtools.acs_line import DEFAULT_CALLER, INCOMING_SECRET, AcsLine, acs_settings
+from devtools.acs_line import DEFAULT_CALLER, INCOMING_SECRET, AcsLine, acs_line, acs_settings
 from simulator.acs import client_connector
 from telemetry.setup import instrument_aiohttp, uninstrument_aiohttp
+
+from tests.azurite import azurite_connection_string  # noqa: F401 - fixture
 
 from ..callautomation.caller import Caller
 from ..callautomation.conftest import FAST_SETTINGS, standin, tls  # noqa: F401 - fixtures
@@ -72,3 +78,46 @@ async def test_a_paid_call_over_call_automation_is_traced_counted_and_audited(tr
     exported = " ".join(recorded.everything_exported())
     for secret in (CARD, DEFAULT_CALLER, DEFAULT_CALLER.lstrip("+"), INCOMING_SECRET):
         assert secret not in exported
+
+
+async def test_a_call_spread_over_two_instances_is_audited_once_completely_and_every_command_timed(
+    standin, azurite_connection_string  # noqa: F811 - fixtures
+):
+    """Each instance has its own telemetry, as two processes would; the call's facts travel in its state."""
+    shared = {
+        **FAST_SETTINGS,
+        "STORAGE": "blob",
+        "AZURE_STORAGE_CONNECTION_STRING": azurite_connection_string,
+        "STATE_BLOB_CONTAINER": f"audit-{uuid.uuid4().hex[:12]}",
+        "CARD_DATA_KEY": base64.b64encode(os.urandom(32)).decode(),
+    }
+    with Recorded() as first, Recorded() as second:
+        async with contextlib.AsyncExitStack() as stack:
+            lines = [
+                await stack.enter_async_context(acs_line(standin, shared, telemetry=recorded.telemetry))
+                for recorded in (first, second)
+            ]
+            standin.route_callbacks_to([line.base_url for line in lines])
+            caller: Caller = await at_menu(lines[0])
+            await accept_payment_offer(caller)
+            await enter_card(caller)
+            await caller.hears(APPROVED)
+            await caller.say("goodbye")
+            await caller.ended()
+            await until(lambda: first.audits())
+            assert len({url for _kind, url in caller.call.delivered_to}) == 2, "callbacks reached both instances"
+
+    (audit,) = first.audits()  # the audit logger is the process's: both instances' records are here
+    assert audit["complete"] is True
+    assert audit["outcome"] == "goodbye"
+    assert [change["after"] for change in audit["recording_changes"] if change["result"]] == [
+        "recording",
+        "paused",
+        "recording",
+    ]
+    assert audit["card_entry_while_recording_may_capture"] is False
+    answered = sum(r.count("ivr.recording.commands", ivr_recording_result="success") for r in (first, second))
+    timed = sum(point.count for r in (first, second) for _, point in r.points("ivr.recording.command.duration"))
+    assert answered == 3 and timed == answered
+    assert sum(r.count("ivr.calls.started") for r in (first, second)) == 1
+    assert sum(r.count("ivr.calls.open") for r in (first, second)) == 0

@@ -143,6 +143,20 @@ async def test_a_pause_with_no_result_times_out(recorded):
     assert span.status.description == "timed-out"
 
 
+async def test_a_result_that_comes_after_its_timeout_is_not_counted_again(recorded):
+    call = await at_menu(recorded)
+    await call.press("1")
+    await call.press("123456")
+    await call.press("1")
+    await call.silence()
+    await call.answer(RecordingCommand.PAUSE)  # the channel answers at last
+    await call.hang_up()
+    assert recorded.count("ivr.recording.commands", ivr_recording_command="pause") == 1
+    assert len(recorded.named("recording.pause")) == 1
+    (audit,) = recorded.audits()
+    assert [change["command"] for change in audit["recording_changes"] if change["result"]] == ["start", "pause"]
+
+
 async def test_an_error_transfer_is_its_own_outcome_and_the_turn_span_names_only_the_error_type(recorded):
     from ..bots.test_turn_errors import SECRET_LOOKING, FailingStorage
 
@@ -156,6 +170,9 @@ async def test_an_error_transfer_is_its_own_outcome_and_the_turn_span_names_only
     await call.silence()
     await call.hang_up()
     assert recorded.count("ivr.calls.ended", ivr_call_outcome="transferred-error") == 1
+    (audit,) = recorded.audits()
+    assert audit["complete"] is True, "the call's notes outlive the bot's recovery"
+    assert audit["recording_changes"][1]["command"] == "start"
     assert not any(SECRET_LOOKING in text for text in recorded.everything_exported())
 
 
