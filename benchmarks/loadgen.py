@@ -193,6 +193,17 @@ def read_rss_kb(pid: int) -> dict[str, int]:
     return values
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process's main thread has used, in seconds (nanosecond resolution).
+
+    The bot's turns all run on its event loop, in the main thread; the kernel's
+    scheduler statistics count that thread's time in nanoseconds, where
+    `/proc/<pid>/stat` counts whole clock ticks (10 ms).
+    """
+    with open(f"/proc/{pid}/schedstat", encoding="ascii") as schedstat:
+        return int(schedstat.read().split()[0]) / 1e9
+
+
 async def new_http_session(limit: int) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=limit, force_close=False),

@@ -48,5 +48,5 @@ def test_a_small_telemetry_cost_run_compares_off_with_on_and_a_baseline_commit()
         timeout=180,
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "as of HEAD vs telemetry off: turns/s" in run.stdout
-    assert "telemetry on (otlp) vs telemetry off: turns/s" in run.stdout
+    assert "telemetry off vs as of HEAD: throughput per CPU-second" in run.stdout
+    assert "telemetry on (otlp) vs telemetry off: throughput per CPU-second" in run.stdout
