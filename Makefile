@@ -49,10 +49,12 @@ phone: $(VENV)/.runtime node_modules/.installed
 fuzz: $(VENV)/.dev node_modules/.installed
 	FUZZ_REQUESTS=$${FUZZ_REQUESTS:-10000} $(BIN)/python -m pytest -s -q tests/test_fuzz.py
 
-# BASELINE=<commit> adds the bot as of that commit, and telemetry's cost against it in alternating rounds.
+# BASELINE=<commit> adds the bot as of that commit: a row, and telemetry's cost against it
+# in alternating rounds (CPU per turn) and in instructions per turn (Valgrind).
 bench: $(VENV)/.dev node_modules/.installed
 	$(BIN)/python -m benchmarks.run_all $(if $(BASELINE),--baseline $(BASELINE))
 	$(BIN)/python -m benchmarks.telemetry_cost $(if $(BASELINE),--baseline $(BASELINE))
+	$(BIN)/python -m benchmarks.instructions --on $(if $(BASELINE),--baseline $(BASELINE))
 
 clean:
 	rm -rf $(VENV) node_modules

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +51,21 @@ def test_a_small_telemetry_cost_run_compares_off_with_on_and_a_baseline_commit()
     assert run.returncode == 0, run.stdout + run.stderr
     assert "telemetry off vs as of HEAD: throughput per CPU-second" in run.stdout
     assert "telemetry on (otlp) vs telemetry off: throughput per CPU-second" in run.stdout
+
+
+def test_instructions_are_read_from_a_real_cachegrind_run_and_a_turns_cost_is_the_difference(tmp_path):
+    from benchmarks.instructions import Count, report, total_instructions
+
+    out = tmp_path / "cachegrind.out"
+    valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={out}"]
+    short = subprocess.run([*valgrind, sys.executable, "-S", "-c", "pass"], capture_output=True, text=True, timeout=120)
+    assert short.returncode == 0, short.stderr
+    printed = int(re.search(r"I\s+refs:\s+([\d,]+)", short.stderr).group(1).replace(",", ""))
+    assert total_instructions(out) == printed > 1_000_000
+
+    off = Count("telemetry off", (50, 250), (1_000, 1_000 + 200 * 6_000))
+    before = Count("bot, as of main", (50, 250), (5_000, 5_000 + 200 * 6_060))
+    on = Count("bot, telemetry on (otlp)", (50, 250), (9_000, 9_000 + 200 * 9_000))
+    lines = report(off, before, on)
+    assert "telemetry off vs bot, as of main: instructions per turn -0.99%" in lines
+    assert "bot, telemetry on (otlp) vs telemetry off: instructions per turn +50.00%" in lines
