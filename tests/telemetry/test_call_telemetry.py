@@ -132,23 +132,25 @@ async def test_a_refused_pause_is_an_unsecured_payment_and_a_refused_command(rec
     assert audit["card_entry_steps"] == [] and audit["card_entry_while_recording_may_capture"] is False
 
 
-async def test_a_pause_with_no_result_times_out(recorded):
+async def pause_unanswered(recorded: Recorded):
+    """A call whose pause, asked for before card entry, got no result in time."""
     call = await at_menu(recorded)
     await call.press("1")
     await call.press("123456")
     await call.press("1")
     await call.silence()
+    return call
+
+
+async def test_a_pause_with_no_result_times_out(recorded):
+    await pause_unanswered(recorded)
     assert recorded.count("ivr.recording.commands", ivr_recording_command="pause", ivr_recording_result="timed-out") == 1
     (span,) = recorded.named("recording.pause")
     assert span.status.description == "timed-out"
 
 
 async def test_a_result_that_comes_after_its_timeout_is_not_counted_again(recorded):
-    call = await at_menu(recorded)
-    await call.press("1")
-    await call.press("123456")
-    await call.press("1")
-    await call.silence()
+    call = await pause_unanswered(recorded)
     await call.answer(RecordingCommand.PAUSE)  # the channel answers at last
     await call.hang_up()
     assert recorded.count("ivr.recording.commands", ivr_recording_command="pause") == 1
