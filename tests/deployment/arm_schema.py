@@ -8,7 +8,7 @@ resource type for one apiVersion, so the same mistakes can be caught offline.
 
 Each resource's body is walked against the definition for its exact type and apiVersion:
 unknown properties, missing required ones, read-only ones set, values outside an enum or
-literal, and scalars of the wrong JSON type are reported. A string that ARM evaluates
+literal (an open enum's known values included), and scalars of the wrong JSON type are reported. A string that ARM evaluates
 (`[...]`) may become anything, so it matches any type.
 """
 
@@ -155,6 +155,14 @@ class _Walker:
 
     def _union(self, value: Any, node: dict[str, Any], where: str) -> list[Problem]:
         elements = [self._types.resolve(e) for e in node["elements"]]
+        known = [e["value"] for e in elements if e["$type"] == "StringLiteralType"]
+        if known and isinstance(value, str) and _is_open_enum(elements) and value.lower() not in {
+            k.lower() for k in known
+        }:
+            # Azure accepts other values of an open enum (a later apiVersion may add some) and
+            # compares them ignoring case, but a template that names one outside this
+            # apiVersion's list has almost always misspelt it.
+            return [Problem(ProblemKind.WRONG_VALUE, where, f"{value!r} is not one of the known values {known}")]
         attempts = [self.walk(value, element, where) for element in elements]
         if any(not problems for problems in attempts):
             return []
@@ -216,6 +224,14 @@ class _Walker:
         variant = self._types.resolve(element)
         properties = {**node["baseProperties"], **variant["properties"]}
         return self._object(value, properties, variant.get("additionalProperties"), where, top_level)
+
+
+def _is_open_enum(elements: list[dict[str, Any]]) -> bool:
+    """String literals and a plain string: the definitions' form of an extensible enum."""
+    kinds = {e["$type"] for e in elements}
+    return kinds == {"StringLiteralType", "StringType"} and all(
+        not ({"minLength", "maxLength", "pattern"} & set(e)) for e in elements if e["$type"] == "StringType"
+    )
 
 
 def _last_name_segment(name: str) -> str:

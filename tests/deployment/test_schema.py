@@ -8,6 +8,7 @@ definition copied in, or the check says so.
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any, Callable
 
@@ -96,6 +97,44 @@ def old_api_version(t: dict[str, Any]) -> None:
     first(t, "Microsoft.CognitiveServices/accounts")["apiVersion"] = "2017-04-18"
 
 
+def drop_component_kind(t: dict[str, Any]) -> None:
+    del first(t, "Microsoft.Insights/components")["kind"]
+
+
+def misspell_workspace_resource_id(t: dict[str, Any]) -> None:
+    properties = first(t, "Microsoft.Insights/components")["properties"]
+    properties["WorkspaceResourceID"] = properties.pop("WorkspaceResourceId")
+
+
+def set_read_only_connection_string(t: dict[str, Any]) -> None:
+    first(t, "Microsoft.Insights/components")["properties"]["ConnectionString"] = "InstrumentationKey=00000000"
+
+
+def wrong_application_type(t: dict[str, Any]) -> None:
+    first(t, "Microsoft.Insights/components")["properties"]["Application_Type"] = "website"
+
+
+def misspell_workspace_sku(t: dict[str, Any]) -> None:
+    first(t, "Microsoft.OperationalInsights/workspaces")["properties"]["sku"]["name"] = "PerGB2019"
+
+
+def retention_as_string(t: dict[str, Any]) -> None:
+    first(t, "Microsoft.OperationalInsights/workspaces")["properties"]["retentionInDays"] = "30"
+
+
+def drop_workbook_data(t: dict[str, Any]) -> None:
+    del first(t, "Microsoft.Insights/workbooks")["properties"]["serializedData"]
+
+
+def workbook_as_object(t: dict[str, Any]) -> None:
+    workbook = first(t, "Microsoft.Insights/workbooks")["properties"]
+    workbook["serializedData"] = json.loads(workbook["serializedData"])
+
+
+def wrong_workbook_kind(t: dict[str, Any]) -> None:
+    first(t, "Microsoft.Insights/workbooks")["kind"] = "user"
+
+
 TYPOS: list[tuple[Path, Callable[[dict[str, Any]], None], ProblemKind, str]] = [
     (BOT_APP, misspell_https_only, ProblemKind.UNKNOWN_PROPERTY, "'httpOnly'"),
     (BOT_APP, misspell_web_sockets, ProblemKind.UNKNOWN_PROPERTY, "did you mean 'webSocketsEnabled'?"),
@@ -108,6 +147,15 @@ TYPOS: list[tuple[Path, Callable[[dict[str, Any]], None], ProblemKind, str]] = [
     (AZURE_BOT, unknown_channel, ProblemKind.WRONG_VALUE, "'TelefonyChannel' is not one of"),
     (AZURE_BOT, misspell_phone_number_field, ProblemKind.UNKNOWN_PROPERTY, "'acsEndPoint'"),
     (AZURE_BOT, old_api_version, ProblemKind.UNKNOWN_RESOURCE_TYPE, "no definition"),
+    (BOT_APP, drop_component_kind, ProblemKind.MISSING_REQUIRED, "kind"),
+    (BOT_APP, misspell_workspace_resource_id, ProblemKind.UNKNOWN_PROPERTY, "did you mean 'WorkspaceResourceId'?"),
+    (BOT_APP, set_read_only_connection_string, ProblemKind.READ_ONLY_SET, "ConnectionString"),
+    (BOT_APP, wrong_application_type, ProblemKind.WRONG_VALUE, "'website' is not one of the known values"),
+    (BOT_APP, misspell_workspace_sku, ProblemKind.WRONG_VALUE, "'PerGB2019' is not one of the known values"),
+    (BOT_APP, retention_as_string, ProblemKind.WRONG_TYPE, "expected an integer"),
+    (BOT_APP, drop_workbook_data, ProblemKind.MISSING_REQUIRED, "serializedData"),
+    (BOT_APP, workbook_as_object, ProblemKind.WRONG_TYPE, "expected a string"),
+    (BOT_APP, wrong_workbook_kind, ProblemKind.WRONG_VALUE, "'user' is not one of the known values"),
 ]
 
 
@@ -128,4 +176,12 @@ def test_an_expression_stands_for_any_type():
     site_config = first(template, "Microsoft.Web/sites")["properties"]["siteConfig"]
     site_config["webSocketsEnabled"] = "[parameters('webSockets')]"
     first(template, "Microsoft.Storage/storageAccounts")["sku"] = "[parameters('sku')]"
+    assert not problems_in(template, BOT_APP.name)
+
+
+def test_an_open_enum_takes_its_known_values_in_any_case():
+    """Azure compares enum values ignoring case (`inner` for `Inner`), open enums included."""
+    template = copy.deepcopy(load(BOT_APP))
+    first(template, "Microsoft.OperationalInsights/workspaces")["properties"]["sku"]["name"] = "pergb2018"
+    first(template, "Microsoft.Insights/workbooks")["kind"] = "Shared"
     assert not problems_in(template, BOT_APP.name)

@@ -1,0 +1,163 @@
+"""Application Insights in the BotApp templates: created with the workbook, reused, or off.
+
+The app exports to Azure Monitor when `APPLICATIONINSIGHTS_CONNECTION_STRING` is set
+(docs/observability.md). The `telemetry` parameter decides where that value comes from: a new
+workspace-based Application Insights resource (with the call telemetry workbook on it), an
+existing resource's connection string, or nowhere. Each choice is checked by evaluating the
+template's conditions and the setting's expression as ARM would (`arm_expressions.py`), through
+the new-group wrapper's parameters too, since that is what a user deploys.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devtools.deployment_templates import WORKBOOK, expected_files
+from telemetry.settings import TelemetrySettings
+from tests.deployment.arm_expressions import Deferred, Scope
+from tests.deployment.test_templates import (
+    BOT_APP_PATHS,
+    _is_inner_scope,
+    app_settings,
+    load,
+    relative,
+    resources_of_type,
+)
+
+SETTING = "APPLICATIONINSIGHTS_CONNECTION_STRING"
+WORKSPACES = "Microsoft.OperationalInsights/workspaces"
+COMPONENTS = "Microsoft.Insights/components"
+WORKBOOKS = "Microsoft.Insights/workbooks"
+TELEMETRY_TYPES = (WORKSPACES, COMPONENTS, WORKBOOKS)
+CHOICES = ["newApplicationInsights", "existingApplicationInsights", "off"]
+# A connection string of the shape Azure gives (not a real resource's).
+EXISTING = (
+    "InstrumentationKey=3f2504e0-4f89-41d3-9a0c-0305e82c3301;"
+    "IngestionEndpoint=https://westus2-2.in.applicationinsights.azure.com/"
+)
+
+
+def deployed(path: Path, telemetry: str, connection_string: str = "") -> tuple[dict[str, Any], Scope]:
+    """The template that deploys the Web App, and its scope, as a user's parameters reach it."""
+    given = {"telemetry": telemetry, "appServiceName": "contoso-ivr-bot",
+             "applicationInsightsConnectionString": connection_string}
+    template = load(path)
+    scope = Scope(template, given)
+    for resource in template["resources"]:
+        if _is_inner_scope(resource):  # the new-group wrapper passes its parameters on
+            passed = {name: scope.value(entry["value"]) for name, entry in resource["properties"]["parameters"].items()}
+            return resource["properties"]["template"], Scope(resource["properties"]["template"], passed)
+    return template, scope
+
+
+def one(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
+    (resource,) = resources_of_type(template, resource_type)
+    return resource
+
+
+def resource_id(scope: Scope, resource: dict[str, Any]) -> Deferred:
+    return Deferred("resourceId", (resource["type"], scope.value(resource["name"])))
+
+
+def deployed_setting(path: Path, template: dict[str, Any], scope: Scope) -> Any:
+    assert app_settings(path).keys() == scope.value(one(template, "Microsoft.Web/sites/config")["properties"]).keys()
+    return scope.value(one(template, "Microsoft.Web/sites/config")["properties"][SETTING])
+
+
+def created(template: dict[str, Any], scope: Scope) -> dict[str, bool]:
+    return {t: scope.value(one(template, t).get("condition", True)) for t in TELEMETRY_TYPES}
+
+
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_telemetry_is_on_by_default_and_can_reuse_a_resource_or_be_off(path: Path):
+    parameters = load(path)["parameters"]
+    assert parameters["telemetry"]["allowedValues"] == CHOICES
+    assert parameters["telemetry"]["defaultValue"] == "newApplicationInsights"
+    existing = parameters["applicationInsightsConnectionString"]
+    assert existing["type"] == "securestring", "deployment history would show it"
+    assert existing["defaultValue"] == ""
+
+
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_a_new_workspace_based_application_insights_feeds_its_connection_string_to_the_app(path: Path):
+    template, scope = deployed(path, "newApplicationInsights")
+    assert created(template, scope) == dict.fromkeys(TELEMETRY_TYPES, True)
+    workspace, component = one(template, WORKSPACES), one(template, COMPONENTS)
+    assert scope.value(component["properties"]["WorkspaceResourceId"]) == resource_id(scope, workspace)
+    assert component["kind"] == component["properties"]["Application_Type"] == "web"
+    assert scope.value(component["location"]) == scope.value(workspace["location"])
+
+    setting = deployed_setting(path, template, scope)
+    assert setting == Deferred("reference", (resource_id(scope, component), component["apiVersion"]), ("ConnectionString",))
+    app_settings_resource = one(template, "Microsoft.Web/sites/config")
+    assert resource_id(scope, component) in [scope.value(d) for d in app_settings_resource["dependsOn"]]
+    assert TelemetrySettings.from_env({SETTING: EXISTING}).azure_monitor  # what such a value turns on
+
+
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_the_workbook_is_shared_on_the_new_component_under_a_name_that_never_changes(path: Path):
+    template, scope = deployed(path, "newApplicationInsights")
+    workbook, component = one(template, WORKBOOKS), one(template, COMPONENTS)
+    assert workbook["kind"] == "shared"
+    assert scope.value(workbook["properties"]["sourceId"]) == resource_id(scope, component)
+    name = scope.value(workbook["name"])
+    assert name.function == "guid" and resource_id(scope, component) in name.args
+    assert not {"utcNow", "newGuid"} & set(json.dumps(workbook["name"]).replace("(", " ").split()), (
+        "a name that changes makes every redeploy add another workbook"
+    )
+    assert workbook["properties"]["version"] == json.loads(WORKBOOK.read_text())["version"]
+    assert workbook["properties"]["category"] == "workbook"
+
+
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_the_deployed_workbook_is_the_workbook_file(path: Path):
+    serialized = one(load(path), WORKBOOKS)["properties"]["serializedData"]
+    assert isinstance(serialized, str) and not serialized.startswith("["), "ARM would evaluate it"
+    assert json.loads(serialized) == json.loads(WORKBOOK.read_text(encoding="utf-8")), (
+        "run .venv/bin/python -m devtools.deployment_templates"
+    )
+
+
+def test_every_generated_copy_is_what_the_generator_writes():
+    stale = [str(path) for path, text in expected_files().items() if path.read_text(encoding="utf-8") != text]
+    assert not stale, f"run .venv/bin/python -m devtools.deployment_templates: {stale}"
+
+
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_an_existing_connection_string_creates_nothing_and_reaches_the_app(path: Path):
+    template, scope = deployed(path, "existingApplicationInsights", EXISTING)
+    assert created(template, scope) == dict.fromkeys(TELEMETRY_TYPES, False)
+    assert deployed_setting(path, template, scope) == EXISTING
+
+
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_telemetry_off_creates_nothing_and_leaves_the_app_without_a_connection_string(path: Path):
+    """ARM cannot leave one key out of the settings object: the setting is empty, which the app reads as unset."""
+    template, scope = deployed(path, "off", EXISTING)
+    assert created(template, scope) == dict.fromkeys(TELEMETRY_TYPES, False)
+    for resource in resources_of_type(template, COMPONENTS) + resources_of_type(template, WORKBOOKS):
+        assert scope.value(resource.get("condition", True)) is False
+    setting = deployed_setting(path, template, scope)
+    assert setting == ""
+    assert not TelemetrySettings.from_env({SETTING: setting}).enabled
+
+
+@pytest.mark.parametrize("telemetry", CHOICES)
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_outputs_say_whether_telemetry_is_connected_without_printing_the_connection_string(path: Path, telemetry: str):
+    template, scope = deployed(path, telemetry, EXISTING)
+    outputs = {name: scope.value(output["value"]) for name, output in template["outputs"].items()}
+    assert EXISTING not in json.dumps(outputs, default=repr)
+    setting = deployed_setting(path, template, scope)
+    assert template["outputs"]["telemetryConnected"]["type"] == "bool"
+    if telemetry == "newApplicationInsights":
+        assert outputs["telemetryConnected"] == Deferred("not", (Deferred("empty", (setting,)),))
+        assert outputs["applicationInsightsName"] == scope.value(one(template, COMPONENTS)["name"])
+        assert setting not in outputs.values()
+    else:
+        assert outputs["telemetryConnected"] is (telemetry != "off")
+        assert outputs["applicationInsightsName"] == ""
