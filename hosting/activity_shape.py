@@ -7,7 +7,8 @@ the bot cannot answer (no conversation id, no channel id), on which the turn
 error handler itself fails. This module checks a document against the SDK's own
 schema (the msrest attribute maps of `botbuilder.schema`, so the check follows
 the models) plus what the bot relies on, and returns the deserialized `Activity`
-or raises `ActivityShapeError` with a one-line reason.
+(read as msrest reads it, by `hosting.activity_json`) or raises
+`ActivityShapeError` with a one-line reason.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import botbuilder.schema as schema
 from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
 from msrest.serialization import Deserializer, Model
+
+from hosting.activity_json import read_activity_json
 
 _ISO_8601 = Deserializer()
 # More items in one list than any channel sends in an activity.
@@ -46,7 +49,7 @@ def read_activity(document: Any, *, replies_over_http: bool = True) -> Activity:
     if replies_over_http:
         _check_service_url(document)
     try:
-        return Activity().deserialize(document)
+        return read_activity_json(document)
     except (DeserializationError, ValueError, TypeError, AttributeError) as error:
         raise ActivityShapeError(f"the activity could not be read: {type(error).__name__}") from None
 

@@ -4,9 +4,10 @@ msrest's `Serializer.body` first rebuilds the whole object tree with a
 `Deserializer` ("just in case this is a dict") and only then serializes it. For
 an `Activity` that is already a model it is pure overhead: about 40 % of the
 serialization time, on every reply. `ModelSerializer` skips the rebuild when the
-body is a model whose tree serializes directly, and falls back to msrest's full
-path otherwise (a nested plain dict where a model is expected, for instance), so
-the JSON on the wire is the same either way.
+body is a model whose tree serializes directly, writing it with
+`hosting.activity_json` (msrest's result from compiled plans), and falls back to
+msrest's full path otherwise (a nested plain dict where a model is expected, for
+instance), so the JSON on the wire is the same either way.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from botframework.connector.aio.operations_async import AttachmentsOperations, C
 from msrest.exceptions import SerializationError
 from msrest.serialization import Model, Serializer
 
+from hosting.activity_json import write_model
+
 
 class ModelSerializer(Serializer):
     def body(self, data: Any, data_type: str, **kwargs: Any) -> Any:
         if isinstance(data, Model) and type(data).__name__ == data_type and not kwargs:
             try:
-                return self._serialize(data, data_type, is_xml=False)
+                return write_model(data, self)
             except SerializationError:
                 pass
         return super().body(data, data_type, **kwargs)
