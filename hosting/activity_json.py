@@ -26,6 +26,8 @@ from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
 from msrest.serialization import Deserializer, Model, Serializer
 
+from hosting.iso_time import read_iso
+
 Convert = Callable[[Any], Any]
 _MISSING = object()
 
@@ -170,7 +172,7 @@ def _read_time(value: Any) -> datetime.datetime:
     if type(value) is not str:
         raise _Unusual
     try:
-        return Deserializer.deserialize_iso(value)
+        return read_iso(value)
     except DeserializationError:
         raise _Unusual from None
 

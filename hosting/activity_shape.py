@@ -20,11 +20,11 @@ from urllib.parse import urlsplit
 import botbuilder.schema as schema
 from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
-from msrest.serialization import Deserializer, Model
+from msrest.serialization import Model
 
 from hosting.activity_json import read_activity_json
+from hosting.iso_time import read_iso
 
-_ISO_8601 = Deserializer()
 # More items in one list than any channel sends in an activity.
 MAX_LIST_ITEMS = 256
 # Identifiers go into reply URLs and storage keys: no control characters, and not unbounded.
@@ -141,7 +141,7 @@ def _check_value(value: Any, type_name: str, path: str) -> None:
             raise ActivityShapeError(f"'{path}' must be {_DESCRIPTIONS[type_name]}")
         if type_name == "iso-8601":
             try:
-                _ISO_8601.deserialize_iso(value)
+                read_iso(value)
             except DeserializationError:
                 raise ActivityShapeError(f"'{path}' must be an ISO 8601 date and time") from None
         return

@@ -30,12 +30,12 @@ def copy_activity(value: Any) -> Any:
     if kind in _IMMUTABLE or isinstance(value, Enum):
         return value
     if kind is list:
-        return [copy_activity(item) for item in value]
+        return [item if type(item) in _IMMUTABLE else copy_activity(item) for item in value]
     if kind is dict and all(type(key) is str for key in value):
-        return {key: copy_activity(item) for key, item in value.items()}
+        return {key: item if type(item) in _IMMUTABLE else copy_activity(item) for key, item in value.items()}
     if isinstance(value, Model) and _copies_by_dict(kind):
         copied = kind.__new__(kind)
-        copied.__dict__.update({name: copy_activity(item) for name, item in value.__dict__.items()})
+        copied.__dict__.update(copy_activity(value.__dict__))
         return copied
     return copy.deepcopy(value)
 
