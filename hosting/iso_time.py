@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from isodate.tzinfo import UTC, FixedOffset
 from msrest.serialization import Deserializer
@@ -24,8 +25,19 @@ _USUAL = re.compile(
 
 
 def read_iso(text: str) -> datetime:
-    """The datetime msrest's `Deserializer.deserialize_iso(text)` returns; its DeserializationError otherwise."""
-    match = _USUAL.fullmatch(text.upper()) if type(text) is str else None
+    """The datetime msrest's `Deserializer.deserialize_iso(text)` returns; its DeserializationError otherwise.
+
+    The shape check and then the reader read each timestamp of an activity: the
+    second read is the first one's datetime (immutable, so shared safely).
+    """
+    if type(text) is str:
+        return _read_text(text)
+    return Deserializer.deserialize_iso(text)
+
+
+@lru_cache(maxsize=256)
+def _read_text(text: str) -> datetime:
+    match = _USUAL.fullmatch(text.upper())
     if match is not None:
         year, month, day, hour, minute, second, fraction, utc, zone, sign, zone_hours, zone_minutes = match.groups()
         if utc:
