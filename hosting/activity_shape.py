@@ -14,6 +14,7 @@ the models) plus what the bot relies on, and returns the deserialized `Activity`
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -97,8 +98,13 @@ def _usable_identifier(identifier: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=1024)
 def is_service_url(url: str) -> bool:
-    """Replies go to http(s) URLs with a host, and nowhere else."""
+    """Replies go to http(s) URLs with a host, and nowhere else.
+
+    Asked of every activity's service URL twice (its shape, then its connector
+    client), and a channel uses few: the answers are kept.
+    """
     if not _usable_identifier(url):
         return False
     try:
