@@ -4,7 +4,8 @@ botbuilder's `BotState` decides whether to save by hashing the whole state with
 jsonpickle: when a turn loads it, when it checks for changes and again after
 saving. Profiled on the main-menu turn that was the largest single cost (over 40 %
 of a turn's CPU under cProfile). `ConversationState` here hashes with `pickle`, which
-is C code and an order of magnitude faster; everything else is the SDK's.
+is C code and an order of magnitude faster, and not again after saving; everything
+else is the SDK's.
 
 A pickle of equal state can differ (dict insertion order, shared references), which
 only means an unneeded save, never a missed one. State pickle cannot handle falls
@@ -25,7 +26,7 @@ from botbuilder.core import ConversationState as SdkConversationState
 from botbuilder.core import TurnContext
 from botbuilder.core.bot_state import CachedBotState
 
-from hosting.e_tags import ABSENT_E_TAG, E_TAG, StateConflictError
+from hosting.e_tags import ABSENT_E_TAG, E_TAG, StateConflictError, without_e_tag
 from hosting.turn_lease import forget_call_lease, turn_lease
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,9 @@ log = logging.getLogger(__name__)
 
 class _PickleHashedState(CachedBotState):
     def compute_hash(self, obj: object) -> bytes | str:
+        """The state as pickle writes it, leaving out the `e_tag` the store sets on each save."""
         try:
-            return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+            return pickle.dumps(without_e_tag(obj), protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError):
             return super().compute_hash(obj)
 
@@ -58,8 +60,17 @@ class ConversationState(SdkConversationState):
             turn_context.turn_state[self._context_service_key] = _PickleHashedState(state)
 
     async def save_changes(self, turn_context: TurnContext, force: bool = False) -> None:
+        """The SDK's save, hashing the state once: a save changes only its `e_tag`, which the hash leaves out,
+        so the hash that found the change is the hash of what was saved."""
+        cached = self.get_cached_state(turn_context)
         try:
-            await super().save_changes(turn_context, force)
+            if force or not isinstance(cached, _PickleHashedState):
+                await super().save_changes(turn_context, force)
+                return
+            current = cached.compute_hash(cached.state)
+            if current != cached.hash:
+                await self._storage.write({self.get_storage_key(turn_context): cached.state})
+                cached.hash = current
         except StateConflictError:
             lease = turn_lease(turn_context)
             log.warning(
