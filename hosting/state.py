@@ -4,8 +4,9 @@ botbuilder's `BotState` decides whether to save by hashing the whole state with
 jsonpickle: when a turn loads it, when it checks for changes and again after
 saving. Profiled on the main-menu turn that was the largest single cost (over 40 %
 of a turn's CPU under cProfile). `ConversationState` here hashes with `pickle`, which
-is C code and an order of magnitude faster, and not again after saving; everything
-else is the SDK's.
+is C code and an order of magnitude faster, and not again after saving; with this
+process's `MemoryStorage`, whose items are pickles already, the pickle read is the
+hash of the state loaded. Everything else is the SDK's.
 
 A pickle of equal state can differ (dict insertion order, shared references), which
 only means an unneeded save, never a missed one. State pickle cannot handle falls
@@ -27,12 +28,25 @@ from botbuilder.core import TurnContext
 from botbuilder.core.bot_state import CachedBotState
 
 from hosting.e_tags import ABSENT_E_TAG, E_TAG, StateConflictError, without_e_tag
+from hosting.memory_storage import MemoryStorage
 from hosting.turn_lease import forget_call_lease, turn_lease
 
 log = logging.getLogger(__name__)
 
 
 class _PickleHashedState(CachedBotState):
+    @classmethod
+    def read_as(cls, state: dict, pickled: bytes) -> "_PickleHashedState":
+        """State read from `pickled`, the pickle of it without its e_tag: that is its hash already.
+
+        Should a pickle of the state read differ from it (it does not for the state's
+        plain data), the turn would save once unneeded, never fail to save.
+        """
+        cached = cls.__new__(cls)
+        cached.state = state
+        cached.hash = pickled
+        return cached
+
     def compute_hash(self, obj: object) -> bytes | str:
         """The state as pickle writes it, leaving out the `e_tag` the store sets on each save."""
         try:
@@ -53,6 +67,11 @@ class ConversationState(SdkConversationState):
         cached = self.get_cached_state(turn_context)
         if force or not cached or not cached.state:
             key = self.get_storage_key(turn_context)
+            if type(self._storage) is MemoryStorage:  # its pickle is the state's hash as read (a subclass may read otherwise)
+                stored = (await self._storage.read_pickled([key])).get(key)
+                if stored is not None:
+                    turn_context.turn_state[self._context_service_key] = _PickleHashedState.read_as(*stored)
+                    return
             items = await self._storage.read([key])
             state = items.get(key)
             if state is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 from botbuilder.core import MemoryStorage
@@ -87,4 +88,26 @@ async def test_within_one_turn_a_second_save_writes_only_what_changed_since_the_
     await state.save_changes(turn)
     await state.save_changes(turn)
     assert storage.writes == 2
+    assert (await dialogs.get(call_turn(text="9"))).dialog_stack[0].state == {"misses": 1}
+
+
+async def test_with_memory_state_a_turn_pickles_its_state_to_see_whether_it_changed_and_to_save_it_only(monkeypatch):
+    storage = VersionedMemoryStorage()
+    state = ConversationState(storage)
+    dialogs = state.create_property("dialogs")
+    first = call_turn(text="9")
+    await dialogs.set(first, DialogState([DialogInstance(id="main_menu", state={"misses": 0})]))
+    await state.save_changes(first)
+    pickled = []
+    dumps = pickle.dumps
+    monkeypatch.setattr(pickle, "dumps", lambda *args, **kwargs: pickled.append(1) or dumps(*args, **kwargs))
+
+    changed = call_turn(text="9")
+    (await dialogs.get(changed)).dialog_stack[0].state["misses"] = 1
+    await state.save_changes(changed)
+    unchanged = call_turn(text="9")
+    await dialogs.get(unchanged)
+    await state.save_changes(unchanged)
+
+    assert len(pickled) == 3  # the changed turn: its check and its save; the unchanged one: its check
     assert (await dialogs.get(call_turn(text="9"))).dialog_stack[0].state == {"misses": 1}
