@@ -87,7 +87,9 @@ def create_bot(
     )
     bot = CallBot(conversation_state, deps, menu)
     adapter.use(SerialTurnsMiddleware())
-    adapter.use(TurnLeaseMiddleware(create_leases(storage)))  # one turn per call across instances too
+    leases = create_leases(storage)
+    if leases.shared_by_instances:  # one turn per call across instances too
+        adapter.use(TurnLeaseMiddleware(leases))
     adapter.on_turn_error = bot.on_turn_error
     return bot
 

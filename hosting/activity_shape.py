@@ -7,21 +7,25 @@ the bot cannot answer (no conversation id, no channel id), on which the turn
 error handler itself fails. This module checks a document against the SDK's own
 schema (the msrest attribute maps of `botbuilder.schema`, so the check follows
 the models) plus what the bot relies on, and returns the deserialized `Activity`
-or raises `ActivityShapeError` with a one-line reason.
+(read as msrest reads it, by `hosting.activity_json`) or raises
+`ActivityShapeError` with a one-line reason.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 import botbuilder.schema as schema
 from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
-from msrest.serialization import Deserializer, Model
+from msrest.serialization import Model
 
-_ISO_8601 = Deserializer()
+from hosting.activity_json import read_activity_json
+from hosting.iso_time import read_iso
+
 # More items in one list than any channel sends in an activity.
 MAX_LIST_ITEMS = 256
 # Identifiers go into reply URLs and storage keys: no control characters, and not unbounded.
@@ -46,7 +50,7 @@ def read_activity(document: Any, *, replies_over_http: bool = True) -> Activity:
     if replies_over_http:
         _check_service_url(document)
     try:
-        return Activity().deserialize(document)
+        return read_activity_json(document)
     except (DeserializationError, ValueError, TypeError, AttributeError) as error:
         raise ActivityShapeError(f"the activity could not be read: {type(error).__name__}") from None
 
@@ -94,8 +98,13 @@ def _usable_identifier(identifier: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=1024)
 def is_service_url(url: str) -> bool:
-    """Replies go to http(s) URLs with a host, and nowhere else."""
+    """Replies go to http(s) URLs with a host, and nowhere else.
+
+    Asked of every activity's service URL twice (its shape, then its connector
+    client), and a channel uses few: the answers are kept.
+    """
     if not _usable_identifier(url):
         return False
     try:
@@ -138,7 +147,7 @@ def _check_value(value: Any, type_name: str, path: str) -> None:
             raise ActivityShapeError(f"'{path}' must be {_DESCRIPTIONS[type_name]}")
         if type_name == "iso-8601":
             try:
-                _ISO_8601.deserialize_iso(value)
+                read_iso(value)
             except DeserializationError:
                 raise ActivityShapeError(f"'{path}' must be an ISO 8601 date and time") from None
         return

@@ -29,7 +29,7 @@ from botbuilder.core import Bot, TurnContext, serializer_helper
 from botbuilder.core.conversation_reference_extension import get_continuation_activity
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, ConversationReference, EndOfConversationCodes
-from botframework.connector.auth import AuthenticateRequestResult
+from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity, ConnectorFactory, UserTokenClient
 
 from hosting.activity_shape import ActivityShapeError, read_activity
 from hosting.json_body import JsonBodyError, parse_json
@@ -37,6 +37,7 @@ from hosting.streaming.assembly import IncomingRequest
 from hosting.streaming.calls import OpenCalls
 from hosting.streaming.connection import CloseKind, OutgoingResponse, StreamingConnection
 from hosting.streaming.connector import SocketConnectorClient, SocketConnectorFactory
+from hosting.turn_context import CallTurnContext
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,26 @@ class StreamingCloudAdapter(CloudAdapter):
         if socket is None:
             return await super().continue_conversation(reference, callback, bot_app_id, claims_identity, audience)
         return await socket.run_turn(get_continuation_activity(reference), callback)
+
+    def _create_turn_context(
+        self,
+        activity: Activity,
+        claims_identity: ClaimsIdentity,
+        oauth_scope: str,
+        connector_client: Any,
+        user_token_client: UserTokenClient,
+        logic: Callable[[TurnContext], Awaitable],
+        connector_factory: ConnectorFactory,
+    ) -> TurnContext:
+        """The SDK's turn context and services, as a `CallTurnContext` (cheaper copies of what it sends)."""
+        context = CallTurnContext(self, activity)
+        context.turn_state[self.BOT_IDENTITY_KEY] = claims_identity
+        context.turn_state[self.BOT_CONNECTOR_CLIENT_KEY] = connector_client
+        context.turn_state[self.USER_TOKEN_CLIENT_KEY] = user_token_client
+        context.turn_state[self.BOT_CALLBACK_HANDLER_KEY] = logic
+        context.turn_state[self.CONNECTOR_FACTORY_KEY] = connector_factory
+        context.turn_state[self.BOT_OAUTH_SCOPE_KEY] = oauth_scope
+        return context
 
     @property
     def open_calls(self) -> int:

@@ -50,7 +50,6 @@ from config import DefaultConfig
 from hosting.activity_shape import is_service_url
 from hosting.connector import ConnectorClient
 from hosting.tokens import token_keeper
-from hosting.transport import aiohttp_pipeline
 
 USER_AGENT = f"Microsoft-BotFramework/3.1 (BotBuilder Python/{_SDK_VERSION})"
 
@@ -244,7 +243,7 @@ class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):
             return cached
         created = ConnectorClient(credentials, base_url=service_url)
         created.config.add_user_agent(USER_AGENT)
-        created.config.pipeline = aiohttp_pipeline(created.config, credentials, self._http_session())
+        created.use_aiohttp(self._http_session())
         stored = self._connectors.put_if_absent(key, created)
         if stored is not created:
             await _close_connector(created)

@@ -54,6 +54,10 @@ class BlobLeases:
     def period_s(self) -> float:
         return float(self._period_s)
 
+    @property
+    def shared_by_instances(self) -> bool:
+        return True
+
     async def acquire(self, name: str, lease_id: str) -> bool:
         await self._ready()
         lock = self._container.get_blob_client(lock_blob_name(name))

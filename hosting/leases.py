@@ -7,7 +7,10 @@ is a queue of tickets, so that turns waiting for it get it in the order they cam
 
 Two stores keep them: `BlobLeases` (blob leases in the state container, shared by every
 instance) and `MemoryLeases` (this process only), chosen with the state store so that
-memory and blob state serialize turns the same way.
+memory and blob state serialize turns the same way. The bot takes leases only from a
+store other instances share (`shared_by_instances`): within one process
+`SerialTurnsMiddleware` already runs a call's turns one at a time, and a lease only
+this process sees would add its work to every turn and change nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +24,11 @@ class Leases(Protocol):
     @property
     def period_s(self) -> float:
         """How long a lease lasts unless its holder renews it."""
+        ...
+
+    @property
+    def shared_by_instances(self) -> bool:
+        """True when other processes see these leases too (False: this process's memory)."""
         ...
 
     async def acquire(self, name: str, lease_id: str) -> bool:

@@ -1,8 +1,9 @@
 """Leases in this process's memory, for `STORAGE=memory`.
 
-They follow the blob leases' rules (a period, renewal, expiry, a lost lease), so one
-process with memory state serializes a call's turns exactly as several instances with
-blob state do, and the rules can be tested without a storage service.
+They follow the blob leases' rules (a period, renewal, expiry, a lost lease), so the
+rules can be tested without a storage service. The bot itself takes none with memory
+state: only this process sees it, and `SerialTurnsMiddleware` already runs a call's
+turns one at a time here.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ class MemoryLeases:
     @property
     def period_s(self) -> float:
         return self._period_s
+
+    @property
+    def shared_by_instances(self) -> bool:
+        return False
 
     async def acquire(self, name: str, lease_id: str) -> bool:
         held = self._held.get(name)

@@ -3,7 +3,9 @@
 The SDK's `MemoryStorage` deep-copies every item twice per write (slow Python code)
 and keeps every call's state as a tree of live objects, which each full garbage
 collection walks again. Here each item is one `bytes` value: pickled and unpickled
-in C, and invisible to the collector. Writes follow the same `e_tag` rules as
+in C, and invisible to the collector (`read_pickled` lets conversation state use
+that pickle as its change hash too, instead of pickling what it read again).
+Writes follow the same `e_tag` rules as
 `BlobStorage`, so the default store behaves like the shared one; unlike the SDK's,
 an item read is a copy, so a turn's changes reach the store only when it saves.
 """
@@ -26,14 +28,18 @@ class MemoryStorage(Storage):
         self._versions = 0
 
     async def read(self, keys: list[str]) -> dict[str, Any]:
-        found: dict[str, Any] = {}
+        return {key: value for key, (value, _) in (await self.read_pickled(keys)).items()}
+
+    async def read_pickled(self, keys: list[str]) -> dict[str, tuple[Any, bytes]]:
+        """What `read` returns, each item beside the pickle it was read from (its state without the e_tag)."""
+        found: dict[str, tuple[Any, bytes]] = {}
         for key in keys or ():
             stored = self._items.get(key)
             if stored is not None:
                 version, data = stored
                 value = pickle.loads(data)
                 set_e_tag(value, version)
-                found[key] = value
+                found[key] = (value, data)
         return found
 
     async def write(self, changes: dict[str, Any]) -> None:

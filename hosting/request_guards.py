@@ -74,7 +74,14 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 async def _read_body_in_time(request: web.Request) -> None:
-    """Read the body now; aiohttp keeps it, so the handler's own `read()` returns it."""
+    """Read the body now; aiohttp keeps it, so the handler's own `read()` returns it.
+
+    A body that has all arrived (an activity usually comes in the packet with its head)
+    is read at once, without the task and timer a time limit costs.
+    """
+    if request.content.is_eof():
+        await request.read()
+        return
     try:
         await asyncio.wait_for(request.read(), BODY_READ_TIMEOUT_S)
     except asyncio.TimeoutError:

@@ -42,8 +42,12 @@ class BearerToken(SansIOHTTPPolicy):
         self._tokens = token_keeper(credentials)
 
     def on_request(self, request: Request, **kwargs: Any) -> None:
+        self.add_to(request.http_request.headers)
+
+    def add_to(self, headers: Any) -> None:
+        """Add the Authorization header to `headers`, if the credentials call for one."""
         if self._tokens.needs_token:
-            request.http_request.headers["Authorization"] = f"Bearer {self._tokens.current()}"
+            headers["Authorization"] = f"Bearer {self._tokens.current()}"
 
 
 class _BufferedResponse(AsyncClientResponse):
@@ -79,29 +83,38 @@ class AiohttpSender(AsyncHTTPSender):
         http_request = request.http_request
         headers = {k: v for k, v in http_request.headers.items() if k.lower() != "content-length"}
         data = http_request.data.encode("utf-8") if isinstance(http_request.data, str) else http_request.data
-        for attempt in (1, 2):
-            try:
-                async with self._session.request(
-                    http_request.method,
-                    http_request.url,
-                    headers=headers,
-                    data=data,
-                    timeout=REQUEST_TIMEOUT,
-                    allow_redirects=False,
-                ) as response:
-                    body = await response.read()
-                    if response.status not in RETRY_STATUSES or attempt == 2:
-                        return Response(request, _BufferedResponse(http_request, response, body))
-            except aiohttp.ClientConnectionError:
-                if attempt == 2:
-                    raise
-            await asyncio.sleep(RETRY_DELAY_S)
-        raise AssertionError("unreachable")
+        return Response(request, await send_once_retried(self._session, http_request, headers, data))
 
 
-def aiohttp_pipeline(config: Any, credentials: Any, session: aiohttp.ClientSession) -> AsyncPipeline:
+async def send_once_retried(
+    session: aiohttp.ClientSession, http_request: ClientRequest, headers: dict[str, str], data: Optional[bytes]
+) -> AsyncClientResponse:
+    """Send `http_request` with `headers` and `data`, retried once on a lost connection or a "try again" status."""
+    for attempt in (1, 2):
+        try:
+            async with session.request(
+                http_request.method,
+                http_request.url,
+                headers=headers,
+                data=data,
+                timeout=REQUEST_TIMEOUT,
+                allow_redirects=False,
+            ) as response:
+                body = await response.read()
+                if response.status not in RETRY_STATUSES or attempt == 2:
+                    return _BufferedResponse(http_request, response, body)
+        except aiohttp.ClientConnectionError:
+            if attempt == 2:
+                raise
+        await asyncio.sleep(RETRY_DELAY_S)
+    raise AssertionError("unreachable")
+
+
+def aiohttp_pipeline(
+    config: Any, credentials: Any, session: aiohttp.ClientSession, bearer_token: Optional[BearerToken] = None
+) -> AsyncPipeline:
     """The connector pipeline: the SDK's policies, a bearer token, and `AiohttpSender`."""
-    policies: list[Any] = [config.user_agent_policy, BearerToken(credentials), RawDeserializer()]
+    policies: list[Any] = [config.user_agent_policy, bearer_token or BearerToken(credentials), RawDeserializer()]
     logger: Optional[Any] = getattr(config, "http_logger_policy", None)
     if logger is not None:
         policies.append(logger)

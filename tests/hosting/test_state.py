@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 from botbuilder.core import MemoryStorage
 from botbuilder.dialogs import DialogInstance, DialogState
 
+from hosting.memory_storage import MemoryStorage as VersionedMemoryStorage
 from hosting.state import ConversationState
 from tests.hosting.conftest import call_turn
 
@@ -57,3 +59,55 @@ async def test_state_pickle_cannot_hash_is_still_saved_when_changed():
     await state.save_changes(first)
 
     assert storage.writes == 1
+
+
+class CountingVersionedStorage(VersionedMemoryStorage):
+    """This project's memory store, which sets a new e_tag on what it saves, counting writes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    async def write(self, changes: dict[str, Any]) -> None:
+        self.writes += 1
+        await super().write(changes)
+
+
+async def test_within_one_turn_a_second_save_writes_only_what_changed_since_the_first():
+    storage = CountingVersionedStorage()
+    state = ConversationState(storage)
+    dialogs = state.create_property("dialogs")
+    turn = call_turn(text="9")
+
+    await dialogs.set(turn, DialogState([DialogInstance(id="main_menu", state={"misses": 0})]))
+    await state.save_changes(turn)
+    await state.save_changes(turn)  # the store set a new e_tag: not a change of the call's
+    assert storage.writes == 1
+
+    (await dialogs.get(turn)).dialog_stack[0].state["misses"] = 1
+    await state.save_changes(turn)
+    await state.save_changes(turn)
+    assert storage.writes == 2
+    assert (await dialogs.get(call_turn(text="9"))).dialog_stack[0].state == {"misses": 1}
+
+
+async def test_with_memory_state_a_turn_pickles_its_state_to_see_whether_it_changed_and_to_save_it_only(monkeypatch):
+    storage = VersionedMemoryStorage()
+    state = ConversationState(storage)
+    dialogs = state.create_property("dialogs")
+    first = call_turn(text="9")
+    await dialogs.set(first, DialogState([DialogInstance(id="main_menu", state={"misses": 0})]))
+    await state.save_changes(first)
+    pickled = []
+    dumps = pickle.dumps
+    monkeypatch.setattr(pickle, "dumps", lambda *args, **kwargs: pickled.append(1) or dumps(*args, **kwargs))
+
+    changed = call_turn(text="9")
+    (await dialogs.get(changed)).dialog_stack[0].state["misses"] = 1
+    await state.save_changes(changed)
+    unchanged = call_turn(text="9")
+    await dialogs.get(unchanged)
+    await state.save_changes(unchanged)
+
+    assert len(pickled) == 3  # the changed turn: its check and its save; the unchanged one: its check
+    assert (await dialogs.get(call_turn(text="9"))).dialog_stack[0].state == {"misses": 1}

@@ -14,6 +14,10 @@ from typing import Awaitable, Callable
 
 import pytest
 from azure.storage.blob.aio import BlobServiceClient
+from botbuilder.core.adapters import TestAdapter
+
+from app import create_bot
+from config import DefaultConfig
 
 from hosting.blob_leases import BlobLeases
 from hosting.blob_storage import BlobStorage
@@ -205,3 +209,19 @@ async def test_a_blob_lease_is_refused_to_a_second_holder_until_released(azurite
     await leases.release("call", "first")
     assert await leases.acquire("call", "second")
     await storage.close()
+
+
+
+async def test_the_bot_takes_a_calls_lease_only_from_a_store_other_instances_share(connection_string):
+    if connection_string is None:
+        storage = MemoryStorage()
+    else:
+        storage = BlobStorage(connection_string, f"state-{uuid.uuid4().hex[:12]}")
+    adapter = TestAdapter()
+
+    create_bot(DefaultConfig(), adapter, storage)
+
+    leased = any(isinstance(middleware, TurnLeaseMiddleware) for middleware in adapter._middleware._middleware)
+    assert leased == create_leases(storage).shared_by_instances == (connection_string is not None)
+    if connection_string is not None:
+        await storage.close()
