@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from .benchmark_runs import run_benchmark
 
 
 def test_a_small_run_times_main_menu_turns_over_acs_next_to_http_in_one_app(tmp_path):
     tiny = ["--acs-calls", "2", "--acs-turns", "2", "--acs-rounds", "1"]
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run_all", "--only", "acs", *tiny, "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = run_benchmark("benchmarks.run_all", "--only", "acs", *tiny, "--out", str(tmp_path), timeout=120)
 
     assert run.returncode == 0, run.stdout + run.stderr
     document = json.loads((tmp_path / "latest.json").read_text())
@@ -33,13 +24,7 @@ def test_a_small_run_times_main_menu_turns_over_acs_next_to_http_in_one_app(tmp_
 
 
 def test_the_acs_path_benchmark_runs_alone_and_prints_both_rows():
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.acs_path", "--calls", "1", "--turns", "1", "--rounds", "1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = run_benchmark("benchmarks.acs_path", "--calls", "1", "--turns", "1", "--rounds", "1", timeout=120)
 
     assert run.returncode == 0, run.stdout + run.stderr
     rows = {line.split()[0]: line.split() for line in run.stdout.splitlines() if line.split()[:1] in (["http"], ["acs"])}

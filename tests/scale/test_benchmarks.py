@@ -6,21 +6,14 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from .benchmark_runs import run_benchmark
 
 
 def test_a_small_benchmark_run_measures_the_bot_next_to_the_echo_bot_and_the_ceiling(tmp_path):
     tiny = ["--calls", "4", "--turns", "2", "--paced-turns", "1", "--think-s", "0.01", "--idle-calls", "4"]
     targets = ["--only", "memory", "samples", "ceiling", "telemetry"]
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run_all", *tiny, *targets, "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    run = run_benchmark("benchmarks.run_all", *tiny, *targets, "--out", str(tmp_path), timeout=180)
 
     assert run.returncode == 0, run.stdout + run.stderr
     document = json.loads((tmp_path / "latest.json").read_text())
@@ -41,13 +34,7 @@ def test_a_small_benchmark_run_measures_the_bot_next_to_the_echo_bot_and_the_cei
 
 def test_a_small_telemetry_cost_run_compares_off_with_on_and_a_baseline_commit():
     tiny = ["--rounds", "1", "--calls", "2", "--turns", "2", "--baseline", "HEAD"]
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.telemetry_cost", *tiny],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    run = run_benchmark("benchmarks.telemetry_cost", *tiny, timeout=180)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "telemetry off vs as of HEAD: throughput per CPU-second" in run.stdout
     assert "telemetry on (otlp) vs telemetry off: throughput per CPU-second" in run.stdout

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from .benchmark_runs import run_benchmark
 
 
 def test_a_small_transport_run_measures_http_both_websocket_shapes_a_soak_capacity_and_paced_echo(tmp_path):
@@ -15,13 +12,7 @@ def test_a_small_transport_run_measures_http_both_websocket_shapes_a_soak_capaci
     tiny += ["--paced-calls", "3", "--paced-turns", "2", "--think-s", "0.02", "--paced-rounds", "1"]
     capacity = ["--capacity-first", "2", "--capacity-step", "2", "--capacity-step-s", "1", "--capacity-max", "4"]
     capacity += ["--key-interval-s", "0.5", "--capacity-min-turns", "1"]
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run_all", "--only", "transport", *tiny, *capacity, "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    run = run_benchmark("benchmarks.run_all", "--only", "transport", *tiny, *capacity, "--out", str(tmp_path), timeout=300)
 
     assert run.returncode == 0, run.stdout + run.stderr
     report = json.loads((tmp_path / "latest.json").read_text())["transports"]

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from .benchmark_runs import run_benchmark
 
 
 def test_a_small_run_reports_cpu_per_turn_for_this_tree_and_the_baseline_and_a_profile_per_transport(tmp_path):
     tiny = ["--rounds", "1", "--calls", "3", "--turns", "2", "--think-s", "0.02", "--profile-rows", "3"]
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.turn_cpu", "--baseline", "HEAD", *tiny, "--profile", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    run = run_benchmark("benchmarks.turn_cpu", "--baseline", "HEAD", *tiny, "--profile", str(tmp_path), timeout=300)
 
     assert run.returncode == 0, run.stdout + run.stderr
     rows = [line.split() for line in run.stdout.splitlines() if line.startswith(("http ", "ws-per-call "))]
