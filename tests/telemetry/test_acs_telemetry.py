@@ -56,14 +56,20 @@ async def traced_line(standin):  # noqa: F811 - the fixture
             await runner.cleanup()
 
 
-async def test_a_paid_call_over_call_automation_is_traced_counted_and_audited(traced_line):
-    line, recorded = traced_line
+async def paid_and_said_goodbye(line: AcsLine) -> Caller:
+    """A call over Call Automation that pays by card, hears it approved and says goodbye."""
     caller: Caller = await at_menu(line)
     await accept_payment_offer(caller)
     await enter_card(caller)
     await caller.hears(APPROVED)
     await caller.say("goodbye")
     await caller.ended()
+    return caller
+
+
+async def test_a_paid_call_over_call_automation_is_traced_counted_and_audited(traced_line):
+    line, recorded = traced_line
+    await paid_and_said_goodbye(line)
     await until(lambda: recorded.audits())
 
     turns = recorded.named("bot.turn")
@@ -98,12 +104,7 @@ async def test_a_call_spread_over_two_instances_is_audited_once_completely_and_e
                 for recorded in (first, second)
             ]
             standin.route_callbacks_to([line.base_url for line in lines])
-            caller: Caller = await at_menu(lines[0])
-            await accept_payment_offer(caller)
-            await enter_card(caller)
-            await caller.hears(APPROVED)
-            await caller.say("goodbye")
-            await caller.ended()
+            caller = await paid_and_said_goodbye(lines[0])
             await until(lambda: first.audits())
             assert len({url for _kind, url in caller.call.delivered_to}) == 2, "callbacks reached both instances"
 
