@@ -159,10 +159,11 @@ class CallTelemetry(CallObserver):
             if result is None:
                 call.audit.changed(before, after)
                 return
+            name = command_name(result.command)
             outcome = "success" if result.succeeded else "refused"
-            call.audit.changed(before, after, command_name(result.command), outcome)
-            if command_name(result.command) in call.gave_up:
-                call.gave_up.remove(command_name(result.command))  # counted when its wait ran out
+            call.audit.changed(before, after, name, outcome)
+            if name in call.gave_up:
+                call.gave_up.remove(name)  # counted when its wait ran out
                 return
             self._command_done(context, call, result.command, outcome)
 
