@@ -6,7 +6,8 @@ from .benchmark_runs import run_benchmark
 
 
 def test_a_small_run_reports_cpu_per_turn_for_this_tree_and_the_baseline_and_a_profile_per_transport(tmp_path):
-    tiny = ["--rounds", "1", "--calls", "3", "--turns", "2", "--think-s", "0.02", "--profile-rows", "3"]
+    # The bot's CPU is read in clock ticks (10 ms): 30 turns cannot read as none.
+    tiny = ["--rounds", "1", "--calls", "3", "--turns", "10", "--think-s", "0.02", "--profile-rows", "3"]
     run = run_benchmark("benchmarks.turn_cpu", "--baseline", "HEAD", *tiny, "--profile", str(tmp_path), timeout=300)
 
     assert run.returncode == 0, run.stdout + run.stderr
