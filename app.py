@@ -23,14 +23,14 @@ from dialogs.main_menu import MAIN_MENU
 from dialogs.prompts import Prompts
 from dialogs.recording_policy import recording_policy
 from hosting.adapter import StreamingCloudAdapter, channel_socket
-from hosting.auth import create_authentication
+from hosting.auth.authentication import create_authentication
+from hosting.auth.guarded import GuardedAuthentication
 from hosting.collector import TurnPacedCollector
-from hosting.guarded_auth import GuardedAuthentication
-from hosting.posted_activity import process_posted_activity
 from hosting.request_guards import IDLE_CONNECTION_TIMEOUT_S, guard_requests
-from hosting.state import ConversationState
-from hosting.storage import create_leases, create_storage
-from hosting.turn_lease import TurnLeaseMiddleware
+from hosting.state.conversation_state import ConversationState
+from hosting.state.storage import create_leases, create_storage
+from hosting.state.turn_lease import TurnLeaseMiddleware
+from hosting.wire.posted_activity import process_posted_activity
 from recordings.webhook import setup_recordings
 from services.accounts import JsonAccountDirectory
 from services.payments import DemoPaymentGateway

@@ -55,7 +55,7 @@ from benchmarks.loadgen import (
 )
 from devtools.azurite import azurite_blob_service
 from devtools.processes import serve
-from hosting.blob_storage import blob_name
+from hosting.state.blob_storage import blob_name
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "benchmarks" / "results"

@@ -32,8 +32,8 @@ from botframework.connector.auth import ChannelValidation  # noqa: E402
 
 from app import create_app  # noqa: E402
 from config import DefaultConfig  # noqa: E402
-from tests.hosting.test_auth import self_signed_certificate  # noqa: E402
-from tests.hosting.test_inbound_tokens import APP_ID, MetadataHost, call_activity, rsa_key, token  # noqa: E402
+from tests.hosting.auth.test_auth import self_signed_certificate  # noqa: E402
+from tests.hosting.auth.test_inbound_tokens import APP_ID, MetadataHost, call_activity, rsa_key, token  # noqa: E402
 
 
 def start_metadata_host(delay_s: float, down: bool) -> tuple[MetadataHost, ThreadingHTTPServer]:

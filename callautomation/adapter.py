@@ -1,7 +1,7 @@
 """The bot's adapter for calls answered through Call Automation.
 
 Every turn of such a call runs through this adapter's middleware (one turn per
-call at a time, across instances: `hosting/turn_lease.py`), whether it is the
+call at a time, across instances: `hosting/state/turn_lease.py`), whether it is the
 bridge applying an ACS event to the call, the bot answering the caller, or one
 of the bot's timers. The bridge's own turns come first and never reach the bot;
 the activities they produce are then run as the bot's turns, in order, each with

@@ -2,7 +2,7 @@
 
 With `STORAGE=blob` every instance reads the same record, so a call whose
 callbacks land on different instances carries on where it was. The record is
-read and written only inside the call's turn lease (`hosting/turn_lease.py`),
+read and written only inside the call's turn lease (`hosting/state/turn_lease.py`),
 so two instances never change it at once.
 
 A call is known by its key: a hash of the unguessable token in its callback URL.

@@ -1,7 +1,7 @@
 """What Call Automation and Event Grid post to the bridge, as typed values.
 
 Mid-call events come to the call's callback URL as CloudEvents; an incoming call
-comes through Event Grid. Both are read with `hosting.event_grid`; this module
+comes through Event Grid. Both are read with `inbound.event_grid`; this module
 checks the fields the bridge uses and nothing else. A field of the wrong type
 raises `MalformedEvents` (the webhook answers 400); an event type the bridge has
 no use for is counted as ignored.
@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from hosting.event_grid import MalformedEvents, ReceivedEvent
+from inbound.event_grid import MalformedEvents, ReceivedEvent
 
 INCOMING_CALL = "Microsoft.Communication.IncomingCall"
 

@@ -27,7 +27,7 @@ from azure.core.pipeline.transport import AioHttpTransport
 from botbuilder.core import BotAdapter, Storage
 
 from config import DefaultConfig
-from hosting.event_grid import MalformedEvents, TooManyEvents, code_matches, read_events, validation_code
+from inbound.event_grid import MalformedEvents, TooManyEvents, code_matches, read_events, validation_code
 from telephony import CallTimers, Sealer
 
 from .adapter import CallAutomationAdapter

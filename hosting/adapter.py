@@ -31,13 +31,13 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, ConversationReference, EndOfConversationCodes
 from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity, ConnectorFactory, UserTokenClient
 
-from hosting.activity_shape import ActivityShapeError, read_activity
-from hosting.json_body import JsonBodyError, parse_json
 from hosting.streaming.assembly import IncomingRequest
 from hosting.streaming.calls import OpenCalls
 from hosting.streaming.connection import CloseKind, OutgoingResponse, StreamingConnection
 from hosting.streaming.connector import SocketConnectorClient, SocketConnectorFactory
-from hosting.turn_context import CallTurnContext
+from hosting.wire.activity_shape import ActivityShapeError, read_activity
+from hosting.wire.turn_context import CallTurnContext
+from inbound.json_body import JsonBodyError, parse_json
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ class _Socket:
 def _activity(body: bytes | None) -> Activity | None:
     """The activity in a request body, or None if it is not one (answered 400).
 
-    The same checks as an activity posted over HTTP (`hosting.activity_shape`),
+    The same checks as an activity posted over HTTP (`hosting.wire.activity_shape`),
     so a malformed activity on a socket never reaches the SDK's deserializer or
     the bot.
     """

@@ -16,7 +16,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import ClientPayloadError, web
 
-from hosting.signing_keys import SigningKeysUnavailable
+from hosting.auth.signing_keys import SigningKeysUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from hosting.json_body import JsonBodyError, parse_json
+from inbound.json_body import JsonBodyError, parse_json
 
 from .store import RecordingStore
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from azure.eventgrid import SystemEventNames
 
-from hosting.event_grid import MAX_EVENTS, MalformedEvents, TooManyEvents, read_events, validation_code
+from inbound.event_grid import MAX_EVENTS, MalformedEvents, TooManyEvents, read_events, validation_code
 
 RECORDING_FILE_STATUS_UPDATED = SystemEventNames.AcsRecordingFileStatusUpdatedEventName.value
 

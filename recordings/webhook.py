@@ -16,7 +16,7 @@ import aiohttp
 from aiohttp import web
 
 from config import DefaultConfig
-from hosting.event_grid import code_matches
+from inbound.event_grid import code_matches
 
 from .archive import RecordingArchive
 from .events import DeliveryTooLarge, MalformedDelivery, RecordingChunk, parse_delivery

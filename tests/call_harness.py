@@ -11,7 +11,7 @@ import dataclasses
 from app import create_bot
 from config import DefaultConfig
 from dialogs.main_menu import MAIN_MENU
-from hosting.memory_storage import MemoryStorage
+from hosting.state.memory_storage import MemoryStorage
 from telemetry.wiring import Telemetry
 from telephony import TELEPHONY_CHANNEL, Menu, RecordingCommand
 from telephony.testing import CALLER, FakeChannel, kinds, texts

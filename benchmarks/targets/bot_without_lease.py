@@ -12,7 +12,7 @@ from typing import Awaitable, Callable
 from botbuilder.core import Middleware, TurnContext
 
 import app
-from hosting.leases import Leases
+from hosting.state.leases import Leases
 
 
 class NoLease(Middleware):

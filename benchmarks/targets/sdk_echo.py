@@ -24,8 +24,8 @@ from botframework.connector.auth import BotFrameworkAuthentication
 
 from config import DefaultConfig
 from hosting.adapter import StreamingCloudAdapter, channel_socket
-from hosting.auth import create_authentication
-from hosting.guarded_auth import GuardedAuthentication
+from hosting.auth.authentication import create_authentication
+from hosting.auth.guarded import GuardedAuthentication
 
 
 class SampleConfig:

@@ -2,7 +2,7 @@
 
 The SDK sent each reply through a whole msrest pipeline with a driver that
 re-encoded the request as a list of ints; here a reply is serialized once
-(`hosting.connector.ModelSerializer`) and sent as one frame. Only the
+(`hosting.wire.connector.ModelSerializer`) and sent as one frame. Only the
 activity operations are offered: they are all a turn uses, and all a
 channel's socket serves.
 """
@@ -17,7 +17,7 @@ from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
 from botframework.connector import models
 from botframework.connector.auth import ConnectorFactory
 
-from hosting.connector import ModelSerializer
+from hosting.wire.connector import ModelSerializer
 
 from .connection import StreamingConnection
 

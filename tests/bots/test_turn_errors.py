@@ -4,7 +4,7 @@ import logging
 
 from dialogs import prompts
 from dialogs.main_menu import MAIN_MENU
-from hosting.memory_storage import MemoryStorage
+from hosting.state.memory_storage import MemoryStorage
 from telephony import HANDOFF_TARGET_KEY, RecordingCommand
 from telephony.testing import FakeChannel
 

@@ -31,7 +31,7 @@ from dialogs.prompts import (
     SOMETHING_WENT_WRONG,
     TRANSFER_HOLD,
 )
-from hosting.blob_leases import MIN_PERIOD_S
+from hosting.state.blob_leases import MIN_PERIOD_S
 from telephony import COMMAND_ACTIVITY, HANDOFF_INITIATE, RecordingCommand
 from tests.scale.hasty_channel import HastyCall, HastyChannel, Heard
 

@@ -17,8 +17,8 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import Activity
 
 from config import DefaultConfig
-from hosting.streaming_fix import fix_streaming_response_ids  # noqa: F401  (used by the tests)
-from hosting.guarded_auth import GuardedAuthentication
+from .streaming_fix import fix_streaming_response_ids  # noqa: F401  (used by the tests)
+from hosting.auth.guarded import GuardedAuthentication
 from telephony import COMMAND_ACTIVITY, RecordingCommand
 
 Turn = Callable[[TurnContext], Awaitable[None]]

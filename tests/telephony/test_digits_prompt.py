@@ -12,7 +12,7 @@ import json
 import pytest
 from botbuilder.schema import Activity
 
-from hosting.memory_storage import MemoryStorage
+from hosting.state.memory_storage import MemoryStorage
 from telephony import (
     TELEPHONY_CHANNEL,
     DigitSpec,

@@ -13,7 +13,7 @@ only means an unneeded save, never a missed one. State pickle cannot handle fall
 back to the SDK's hash.
 
 A save that loses its ETag check (another turn of the call saved first: possible only
-when a turn lost its lease, see `hosting/turn_lease.py`) drops the turn's changes
+when a turn lost its lease, see `hosting/state/turn_lease.py`) drops the turn's changes
 instead of failing the turn: the call's state stays what the other turn made of it,
 and the caller hears no error.
 """
@@ -27,9 +27,9 @@ from botbuilder.core import ConversationState as SdkConversationState
 from botbuilder.core import TurnContext
 from botbuilder.core.bot_state import CachedBotState
 
-from hosting.e_tags import ABSENT_E_TAG, E_TAG, StateConflictError, without_e_tag
-from hosting.memory_storage import MemoryStorage
-from hosting.turn_lease import forget_call_lease, turn_lease
+from hosting.state.e_tags import ABSENT_E_TAG, E_TAG, StateConflictError, without_e_tag
+from hosting.state.memory_storage import MemoryStorage
+from hosting.state.turn_lease import forget_call_lease, turn_lease
 
 log = logging.getLogger(__name__)
 

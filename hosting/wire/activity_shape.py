@@ -7,7 +7,7 @@ the bot cannot answer (no conversation id, no channel id), on which the turn
 error handler itself fails. This module checks a document against the SDK's own
 schema (the msrest attribute maps of `botbuilder.schema`, so the check follows
 the models) plus what the bot relies on, and returns the deserialized `Activity`
-(read as msrest reads it, by `hosting.activity_json`) or raises
+(read as msrest reads it, by `hosting.wire.activity_json`) or raises
 `ActivityShapeError` with a one-line reason.
 """
 
@@ -23,8 +23,8 @@ from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
 from msrest.serialization import Model
 
-from hosting.activity_json import read_activity_json
-from hosting.iso_time import read_iso
+from hosting.wire.activity_json import read_activity_json
+from hosting.wire.iso_time import read_iso
 
 # More items in one list than any channel sends in an activity.
 MAX_LIST_ITEMS = 256

@@ -13,9 +13,9 @@ from msrest.serialization import Model
 
 from config import DefaultConfig
 from hosting.adapter import StreamingCloudAdapter
-from hosting.auth import create_authentication
-from hosting.guarded_auth import GuardedAuthentication
-from hosting.turn_context import CallTurnContext, copy_activity
+from hosting.auth.authentication import create_authentication
+from hosting.auth.guarded import GuardedAuthentication
+from hosting.wire.turn_context import CallTurnContext, copy_activity
 
 from .test_activity_json import same
 from .test_connector import everything_a_call_sends

@@ -28,7 +28,7 @@ The lease is taken before the turn reads state and released after its save:
   instance (a ticket older than a period is ignored too: it may be a dead waiter's);
 - lost when a renewal fails (the process stalled for a whole period and another turn
   took the lease): logged, and the turn's save then succeeds only if no other turn
-  saved first (the ETag check); otherwise its changes are dropped (`hosting/state.py`),
+  saved first (the ETag check); otherwise its changes are dropped (`hosting/state/conversation_state.py`),
   so the call's state stays what the other turn made of it. The caller hears no error.
 
 Turns of one call are also queued in each process before they reach here, so within a
@@ -49,7 +49,7 @@ from typing import Awaitable, Callable
 from botbuilder.core import Middleware, TurnContext
 from botbuilder.schema import Activity
 
-from hosting.leases import Leases
+from hosting.state.leases import Leases
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from msrest.universal_http import ClientRequest
 from msrest.universal_http.async_abc import AsyncClientResponse
 from multidict import CIMultiDict
 
-from hosting.tokens import token_keeper
+from hosting.wire.tokens import token_keeper
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 RETRY_DELAY_S = 0.2
@@ -34,7 +34,7 @@ REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=3)
 class BearerToken(SansIOHTTPPolicy):
     """Adds the bearer token, as the SDK's `AppCredentials.signed_session` does.
 
-    The token is the one `hosting.tokens` keeps; `hosting.auth` refreshes it off the
+    The token is the one `hosting.wire.tokens` keeps; `hosting.auth.authentication` refreshes it off the
     event loop before each turn sends, so this does not block.
     """
 

@@ -14,8 +14,8 @@ from aiohttp import web
 from botbuilder.core import Bot, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 
-from hosting.activity_shape import ActivityShapeError, read_activity
-from hosting.json_body import JsonBodyError, parse_json
+from hosting.wire.activity_shape import ActivityShapeError, read_activity
+from inbound.json_body import JsonBodyError, parse_json
 
 
 async def process_posted_activity(

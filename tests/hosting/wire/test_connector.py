@@ -13,11 +13,11 @@ from msrest.async_client import ServiceClientAsync
 from msrest.authentication import BasicTokenAuthentication
 from msrest.serialization import Serializer
 
-from hosting.connector import ConnectorClient, ModelSerializer
-from hosting.transport import aiohttp_pipeline
+from hosting.wire.connector import ConnectorClient, ModelSerializer
+from hosting.wire.transport import aiohttp_pipeline
 from telephony import RecordingCommand
 
-from ..call_harness import call_at_menu
+from ...call_harness import call_at_menu
 
 
 def serializers() -> tuple[Serializer, ModelSerializer]:

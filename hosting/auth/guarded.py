@@ -7,7 +7,7 @@ another channel, ends in a 500 (`ValueError`, `IndexError`, a bare `Exception`).
 This wrapper turns every refusal into a `PermissionError` (401) with one log
 line, and lets through only `SigningKeysUnavailable` (503: the keys to decide
 with could not be fetched). It also puts the SDK's key fetching off the event
-loop (`hosting.signing_keys`). Everything else is delegated unchanged.
+loop (`hosting.auth.signing_keys`). Everything else is delegated unchanged.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from botframework.connector.auth import (
     UserTokenClient,
 )
 
-from hosting import signing_keys
-from hosting.signing_keys import SigningKeysUnavailable
+from hosting.auth import signing_keys
+from hosting.auth.signing_keys import SigningKeysUnavailable
 
 log = logging.getLogger(__name__)
 

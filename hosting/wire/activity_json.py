@@ -26,7 +26,7 @@ from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
 from msrest.serialization import Deserializer, Model, Serializer
 
-from hosting.iso_time import read_iso
+from hosting.wire.iso_time import read_iso
 
 Convert = Callable[[Any], Any]
 _MISSING = object()

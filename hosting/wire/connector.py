@@ -5,7 +5,7 @@ msrest's `Serializer.body` first rebuilds the whole object tree with a
 an `Activity` that is already a model it is pure overhead: about 40 % of the
 serialization time, on every reply. `ModelSerializer` skips the rebuild when the
 body is a model whose tree serializes directly, writing it with
-`hosting.activity_json` (msrest's result from compiled plans), and falls back to
+`hosting.wire.activity_json` (msrest's result from compiled plans), and falls back to
 msrest's full path otherwise (a nested plain dict where a model is expected, for
 instance), so the JSON on the wire is the same either way.
 
@@ -33,8 +33,8 @@ from msrest.pipeline.universal import RawDeserializer
 from msrest.serialization import Model, Serializer
 from msrest.universal_http import ClientRequest
 
-from hosting.activity_json import read_model, write_model
-from hosting.transport import BearerToken, aiohttp_pipeline, send_once_retried
+from hosting.wire.activity_json import read_model, write_model
+from hosting.wire.transport import BearerToken, aiohttp_pipeline, send_once_retried
 
 # The SDK's operations send these first, in this order; then the pipeline adds User-Agent and Authorization.
 _HEADERS = {"Accept": "application/json", "Content-Type": "application/json; charset=utf-8"}
@@ -117,7 +117,7 @@ class ConnectorClient(SdkConnectorClient):
         self.conversations = _Conversations(self._client, self.config, self._serialize, self._deserialize)
 
     def use_aiohttp(self, session: aiohttp.ClientSession) -> None:
-        """Send through `session` (`hosting.transport`), replies directly, with the client's credentials."""
+        """Send through `session` (`hosting.wire.transport`), replies directly, with the client's credentials."""
         bearer_token = BearerToken(self.config.credentials)
         self.config.pipeline = aiohttp_pipeline(self.config, self.config.credentials, session, bearer_token)
         self.conversations.direct = _DirectSender(session, bearer_token)

@@ -21,7 +21,7 @@ from msrest.serialization import Model, Serializer
 
 from callautomation.activities import CallAddress as BridgeAddress
 from callautomation.calls import BridgeCall
-from hosting.activity_json import read_activity_json, write_model
+from hosting.wire.activity_json import read_activity_json, write_model
 from simulator import activities as channel
 from telephony import Refusal, RecordingCommand
 

@@ -32,12 +32,12 @@ from cryptography.x509.oid import NameOID
 
 from benchmarks.targets import sdk_echo
 from config import DefaultConfig
-from hosting import tokens
-from hosting.auth import (
+from hosting.auth.authentication import (
     CachingBotFrameworkAuthentication,
     CloudEndpoints,
     create_authentication,
 )
+from hosting.wire import tokens
 from tests.hosting.conftest import ChannelServiceUrl
 
 APP_ID = "00000000-0000-0000-0000-00000000b07"

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from msrest.serialization import Deserializer
 
-from hosting.iso_time import read_iso
+from hosting.wire.iso_time import read_iso
 
 
 def outcome(read, text):

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from botbuilder.core import Storage
 
-from hosting.e_tags import ABSENT_E_TAG, StateConflictError, required_version, set_e_tag, without_e_tag
+from hosting.state.e_tags import ABSENT_E_TAG, StateConflictError, required_version, set_e_tag, without_e_tag
 
 
 class MemoryStorage(Storage):

@@ -10,10 +10,10 @@ they cap a bot at a few dozen turns per second on two cores.
 does (it delegates to the SDK's public-cloud authentication) but hands out one
 connector client per (service URL, audience, app id), one user-token client per app
 id and one credentials object per (app id, scope, login endpoint). Connector clients
-send through `hosting.transport` (aiohttp on the event loop, one connection pool).
+send through `hosting.wire.transport` (aiohttp on the event loop, one connection pool).
 Credentials are the SDK's own (`MicrosoftAppCredentials` over an msal app), so token
 caching and renewal before expiry are msal's; keeping one credentials object alive
-is what lets that cache work across turns, and `hosting.tokens` asks it off the
+is what lets that cache work across turns, and `hosting.wire.tokens` asks it off the
 event loop.
 """
 
@@ -47,9 +47,9 @@ from botframework.connector.skills import BotFrameworkClient
 from msrest.authentication import Authentication
 
 from config import DefaultConfig
-from hosting.activity_shape import is_service_url
-from hosting.connector import ConnectorClient
-from hosting.tokens import token_keeper
+from hosting.wire.activity_shape import is_service_url
+from hosting.wire.connector import ConnectorClient
+from hosting.wire.tokens import token_keeper
 
 USER_AGENT = f"Microsoft-BotFramework/3.1 (BotBuilder Python/{_SDK_VERSION})"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from botbuilder.core import Storage
 
 from config import DefaultConfig
-from hosting.blob_leases import BlobLeases
-from hosting.blob_storage import BlobStorage
-from hosting.leases import Leases
-from hosting.memory_leases import MemoryLeases
-from hosting.memory_storage import MemoryStorage
+from hosting.state.blob_leases import BlobLeases
+from hosting.state.blob_storage import BlobStorage
+from hosting.state.leases import Leases
+from hosting.state.memory_leases import MemoryLeases
+from hosting.state.memory_storage import MemoryStorage
 
 
 def create_storage(config: DefaultConfig) -> Storage:
@@ -23,7 +23,7 @@ def create_storage(config: DefaultConfig) -> Storage:
 
 
 def create_leases(storage: Storage) -> Leases:
-    """Where a call's turn lease is kept: beside its state (`hosting/turn_lease.py`).
+    """Where a call's turn lease is kept: beside its state (`hosting/state/turn_lease.py`).
 
     Blob leases in the state container for `BlobStorage`; this process's memory for any
     other store, which only this process can reach.

@@ -3,7 +3,7 @@
 One blob per storage key. Each read hands back the blob's ETag as the item's `e_tag`;
 each write that carries an `e_tag` is conditional on it (If-Match), so two instances
 that both loaded a call's state cannot silently overwrite each other: the second
-write fails with `StateConflictError` (rules in `hosting/e_tags.py`).
+write fails with `StateConflictError` (rules in `hosting/state/e_tags.py`).
 
 Values are encoded with jsonpickle, as the SDK's own Azure stores do, because dialog
 state holds objects (`DialogState`, `DialogInstance`) that must come back as objects.
@@ -24,7 +24,7 @@ from azure.storage.blob.aio import BlobServiceClient, ContainerClient
 from botbuilder.core import Storage
 from jsonpickle import Pickler, Unpickler
 
-from hosting.e_tags import ABSENT_E_TAG, StateConflictError, required_version, set_e_tag, without_e_tag
+from hosting.state.e_tags import ABSENT_E_TAG, StateConflictError, required_version, set_e_tag, without_e_tag
 
 MAX_BLOB_NAME = 1024
 

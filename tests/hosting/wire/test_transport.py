@@ -8,9 +8,9 @@ import aiohttp
 from aiohttp import web
 
 from config import DefaultConfig
-from hosting.auth import create_authentication
+from hosting.auth.authentication import create_authentication
+from tests.hosting.auth.test_auth import key_press, post, start_bot
 from tests.hosting.conftest import ChannelServiceUrl
-from tests.hosting.test_auth import key_press, post, start_bot
 
 
 async def test_a_reply_refused_once_as_busy_is_sent_again(serve):

@@ -10,11 +10,11 @@ from botbuilder.core import ConversationState, StoreItem
 from botbuilder.dialogs import DialogInstance, DialogState
 
 from config import DefaultConfig
-from hosting.blob_storage import BlobStorage
-from hosting.e_tags import StateConflictError
-from hosting.memory_storage import MemoryStorage
-from hosting.state import ConversationState as CallState
-from hosting.storage import create_storage
+from hosting.state.blob_storage import BlobStorage
+from hosting.state.conversation_state import ConversationState as CallState
+from hosting.state.e_tags import StateConflictError
+from hosting.state.memory_storage import MemoryStorage
+from hosting.state.storage import create_storage
 from tests.hosting.conftest import call_turn
 
 

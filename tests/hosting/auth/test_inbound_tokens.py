@@ -31,10 +31,10 @@ from jwt.algorithms import RSAAlgorithm
 
 from app import create_app
 from config import DefaultConfig
-from hosting import signing_keys
-from hosting.auth import create_authentication
-from hosting.guarded_auth import GuardedAuthentication
-from tests.hosting.test_auth import self_signed_certificate
+from hosting.auth import signing_keys
+from hosting.auth.authentication import create_authentication
+from hosting.auth.guarded import GuardedAuthentication
+from tests.hosting.auth.test_auth import self_signed_certificate
 
 APP_ID = "00000000-0000-0000-0000-0000000000b1"
 ISSUER = "https://api.botframework.com"

@@ -19,13 +19,13 @@ from botbuilder.core.adapters import TestAdapter
 from app import create_bot
 from config import DefaultConfig
 
-from hosting.blob_leases import BlobLeases
-from hosting.blob_storage import BlobStorage
-from hosting.memory_leases import MemoryLeases
-from hosting.memory_storage import MemoryStorage
-from hosting.state import ConversationState
-from hosting.storage import create_leases
-from hosting.turn_lease import TurnLeaseMiddleware
+from hosting.state.blob_leases import BlobLeases
+from hosting.state.blob_storage import BlobStorage
+from hosting.state.conversation_state import ConversationState
+from hosting.state.memory_leases import MemoryLeases
+from hosting.state.memory_storage import MemoryStorage
+from hosting.state.storage import create_leases
+from hosting.state.turn_lease import TurnLeaseMiddleware
 from tests.hosting.conftest import call_turn
 
 class FakeClock:

@@ -17,7 +17,7 @@ from aiohttp import web
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent, SystemEventNames
 
-from hosting.json_body import JsonBodyError, parse_json
+from inbound.json_body import JsonBodyError, parse_json
 
 SUBSCRIPTION_VALIDATION = SystemEventNames.EventGridSubscriptionValidationEventName.value
 

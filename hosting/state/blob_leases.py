@@ -22,7 +22,7 @@ from azure.core import MatchConditions
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob.aio import BlobLeaseClient, ContainerClient
 
-from hosting.blob_storage import blob_name
+from hosting.state.blob_storage import blob_name
 
 LOCK_PREFIX = "leases/"
 QUEUE_PREFIX = "waiting/"

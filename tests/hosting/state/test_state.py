@@ -8,8 +8,8 @@ from typing import Any
 from botbuilder.core import MemoryStorage
 from botbuilder.dialogs import DialogInstance, DialogState
 
-from hosting.memory_storage import MemoryStorage as VersionedMemoryStorage
-from hosting.state import ConversationState
+from hosting.state.conversation_state import ConversationState
+from hosting.state.memory_storage import MemoryStorage as VersionedMemoryStorage
 from tests.hosting.conftest import call_turn
 
 
