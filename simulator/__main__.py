@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(serve(args.bot, Transport(args.transport), host=args.host, port=args.port, out=args.out))
             return 0
         if args.via == "acs":
-            from .acs.phone import run_acs_phone
+            from devtools.acs_phone import run_acs_phone
 
             return asyncio.run(run_acs_phone(args.caller, args.called))
         return asyncio.run(run_phone(args.bot, Transport(args.transport), args.caller, args.called, args.out))

@@ -18,11 +18,10 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from simulator.acs import AcsStandIn, StandInCall, make_tls
 from telephony import DTMF_KEYS
 
-from .call_automation import StandInCall
-from .standin import AcsStandIn
-from .tls import make_tls
+from .acs_line import acs_line
 
 INDICATOR = {"active": "● recording", "paused": "❚❚ paused", "stopped": "■ not recording", None: "■ not recording"}
 POLL_S = 0.05
@@ -78,8 +77,6 @@ class AcsTerminalPhone:
 
 
 async def run_acs_phone(caller: str, called: str) -> int:
-    from devtools.acs_line import acs_line
-
     logging.basicConfig(level=logging.ERROR, format="   [%(levelname)s %(name)s: %(message)s]")
     with tempfile.TemporaryDirectory() as folder:
         standin = AcsStandIn(make_tls(Path(folder)))
