@@ -1,6 +1,6 @@
 """The app answering calls through the local ACS stand-in, in this process.
 
-Tests, the ACS benchmark and `python -m simulator call --via acs` share it:
+Tests, the ACS benchmark and `python -m devtools.acs_phone` share it:
 
     async with AcsStandIn(make_tls(folder)) as standin, acs_line(standin) as line:
         call = await line.call("+14255550123")

@@ -1,4 +1,4 @@
-"""`python -m simulator call --via acs`: a terminal phone through Call Automation.
+"""`python -m devtools.acs_phone`: a terminal phone through Call Automation.
 
 It runs the local ACS stand-in and the app (answering through the stand-in, with
 the real Call Automation SDK) in this process, places one call and lets you be
@@ -6,10 +6,14 @@ the caller: what the bot says is printed as ACS plays it (● while the recordin
 runs, ○ when not), keys (0-9 * #) and words are sent as ACS would send them,
 `/hangup` (or end of input) hangs up. Settings from the environment (and `.env`)
 apply, as with `python app.py`; the stand-in's own replace the ACS ones.
+
+It lives here, not in `simulator/`, because it runs the app: the stand-ins never
+import the app they stand in front of.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import os
@@ -21,7 +25,7 @@ from typing import TextIO
 from simulator.acs import AcsStandIn, StandInCall, make_tls
 from telephony import DTMF_KEYS
 
-from .acs_line import acs_line
+from .acs_line import DEFAULT_CALLED, DEFAULT_CALLER, acs_line
 
 INDICATOR = {"active": "● recording", "paused": "❚❚ paused", "stopped": "■ not recording", None: "■ not recording"}
 POLL_S = 0.05
@@ -112,3 +116,24 @@ async def _talk(call: StandInCall, phone: AcsTerminalPhone) -> None:
             phone.show_news()
             return
         typed = loop.run_in_executor(None, sys.stdin.readline)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m devtools.acs_phone",
+        description="A terminal phone through Call Automation: the local ACS stand-in and the app, in this process.",
+    )
+    parser.add_argument("--caller", default=DEFAULT_CALLER, help="the caller's number, E.164")
+    parser.add_argument("--called", default=DEFAULT_CALLED, help="the bot's number, E.164")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        return asyncio.run(run_acs_phone(args.caller, args.called))
+    except OSError as error:  # a port taken
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

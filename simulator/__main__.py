@@ -1,5 +1,6 @@
-"""`python -m simulator call`: a terminal phone against a running bot (or, with `--via acs`,
-through the local ACS stand-in and an app of its own); `phone`: a web phone."""
+"""`python -m simulator call`: a terminal phone against a running bot; `phone`: a web phone.
+
+(A terminal phone through Call Automation runs the app itself: `python -m devtools.acs_phone`.)"""
 
 from __future__ import annotations
 
@@ -26,9 +27,6 @@ def parse(argv: list[str]) -> argparse.Namespace:
         sub.add_argument("--bot", default=default_url, help=f"the bot's messaging endpoint (default {default_url})")
         sub.add_argument("--transport", choices=[t.value for t in Transport], default=Transport.HTTP.value)
         sub.add_argument("--out", type=Path, default=Path("data/simulator"), help="where to write the timeline and metadata")
-    call.add_argument("--via", choices=["channel", "acs"], default="channel",
-                      help="channel: the Telephony channel simulator against --bot; acs: Call Automation, with the "
-                      "local ACS stand-in and the app run in this process (--bot and --transport unused)")
     call.add_argument("--caller", default=DEFAULT_CALLER, help="the caller's number, E.164")
     call.add_argument("--called", default=DEFAULT_CALLED, help="the bot's number, E.164")
     phone.add_argument("--host", default="127.0.0.1", help="the address to serve the page on (default 127.0.0.1)")
@@ -44,10 +42,6 @@ def main(argv: list[str] | None = None) -> int:
             logging.basicConfig(level=logging.INFO, format="%(message)s")
             asyncio.run(serve(args.bot, Transport(args.transport), host=args.host, port=args.port, out=args.out))
             return 0
-        if args.via == "acs":
-            from devtools.acs_phone import run_acs_phone
-
-            return asyncio.run(run_acs_phone(args.caller, args.called))
         return asyncio.run(run_phone(args.bot, Transport(args.transport), args.caller, args.called, args.out))
     except OSError as error:  # the bot unreachable, the port taken
         print(f"error: {error}", file=sys.stderr)

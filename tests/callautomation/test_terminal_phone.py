@@ -1,4 +1,4 @@
-"""`python -m simulator call --via acs`: a terminal phone through the local ACS stand-in."""
+"""`python -m devtools.acs_phone`: a terminal phone through the local ACS stand-in."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ TIMEOUT_S = 30
 
 async def test_the_terminal_phone_calls_the_bot_through_acs():
     phone = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "simulator", "call", "--via", "acs",
+        sys.executable, "-m", "devtools.acs_phone",
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         env={**os.environ, "NO_INPUT_TIMEOUT_S": "600"},
     )
