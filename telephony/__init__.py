@@ -53,7 +53,8 @@ from ._serial_turns import SerialTurnsMiddleware
 from ._ssml import Ssml, Voice, join, pause, say_as
 from ._status import InputResult, InputStatus, recognized
 from ._timers import TIMER_EVENT, CallTimers, Sleep, timer_token
-from ._transfer import TransferOptions, TransferReason, TransferStep
+from ._transfer import TransferOptions, TransferStep
+from ._transfer_reason import TransferReason
 from ._wire import (
     BREAK_LIMIT_MS,
     COMMAND_ACTIVITY,

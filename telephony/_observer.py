@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ._commands import CommandResult
     from ._recording import RecordingState
     from ._status import InputStatus
-    from ._transfer import TransferReason
+    from ._transfer_reason import TransferReason
     from ._wire import RecordingCommand
 
 log = logging.getLogger(__name__)

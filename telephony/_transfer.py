@@ -12,7 +12,6 @@ the conversation.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from typing import Callable
 
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
@@ -23,16 +22,8 @@ from ._observer import observe
 from ._outcome import StepOutcome
 from ._policy import RecordingPolicy
 from ._timers import CallTimers, timer_token
+from ._transfer_reason import TransferReason
 from ._wire import TELEPHONY_CHANNEL
-
-
-class TransferReason(str, Enum):
-    """Why the caller is being transferred; the hold prompt may depend on it."""
-
-    ASKED = "asked"  # the caller chose a person
-    MISSES = "misses"  # the caller could not be understood, or could not give what was needed
-    UNSECURED = "unsecured"  # card details could not be taken with the recording paused
-    ERROR = "error"  # the bot failed
 
 
 @dataclass(frozen=True)
