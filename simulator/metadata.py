@@ -1,6 +1,6 @@
-"""Recording metadata files in the format Azure Communication Services writes.
+"""Recording files, and their metadata in the format Azure Communication Services writes.
 
-One file per recording (start..stop, or start..end of call), shaped like the
+One file per recording (start..stop, or start..end of call), its metadata shaped like the
 `*-metadata.json` ACS stores beside each recording chunk: `participants` carry
 ACS identities, the key the project's GDPR export and erasure look things up by.
 """
@@ -8,18 +8,40 @@ ACS identities, the key the project's GDPR export and erasure look things up by.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from enum import Enum
 
 from .timeline import Tick
-
-if TYPE_CHECKING:
-    from .recording import RecordingFile
 
 # Fixed namespace so one phone number always maps to the same ACS identity,
 # as it would on a real resource: erasure by caller can then be tested.
 _IDENTITY_NAMESPACE = uuid.UUID("6f1c2a52-3b0e-4d4e-9a57-0c8f1b5e7d21")
+
+
+class EndReason(str, Enum):
+    """Why a recording file was closed."""
+
+    STOPPED = "stopped"
+    HUNG_UP = "callEnded"
+    TRANSFERRED = "transferred"
+
+
+@dataclass
+class PauseInterval:
+    start: Tick
+    end: Tick | None = None
+
+
+@dataclass
+class RecordingFile:
+    """What ACS makes for one start..stop: one file, pauses appended in place."""
+
+    index: int
+    start: Tick
+    pauses: list[PauseInterval] = field(default_factory=list)
+    end: Tick | None = None
+    end_reason: EndReason | None = None
 
 
 @dataclass(frozen=True)
@@ -43,7 +65,7 @@ def _ms(start: Tick, end: Tick) -> float:
 
 
 def recording_metadata(
-    file: "RecordingFile", *, call_id: str, resource: AcsResource, participants: list[str]
+    file: RecordingFile, *, call_id: str, resource: AcsResource, participants: list[str]
 ) -> dict[str, object]:
     """The metadata document for one recording file (its single chunk)."""
     end = file.end

@@ -8,40 +8,12 @@ how a consent notice can be heard before anything is recorded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import Enum
-
 from telephony import RecordingCommand
 
 from . import rules
-from .metadata import AcsResource, recording_metadata
+from .metadata import AcsResource, EndReason, PauseInterval, RecordingFile, recording_metadata
 from .rules import RecordingState, Refusal
 from .timeline import EventKind, RecordedSpan, Tick, Timeline, TimelineEvent
-
-
-class EndReason(str, Enum):
-    """Why a recording file was closed."""
-
-    STOPPED = "stopped"
-    HUNG_UP = "callEnded"
-    TRANSFERRED = "transferred"
-
-
-@dataclass
-class PauseInterval:
-    start: Tick
-    end: Tick | None = None
-
-
-@dataclass
-class RecordingFile:
-    """What ACS makes for one start..stop: one file, pauses appended in place."""
-
-    index: int
-    start: Tick
-    pauses: list[PauseInterval] = field(default_factory=list)
-    end: Tick | None = None
-    end_reason: EndReason | None = None
 
 
 class CallRecording:

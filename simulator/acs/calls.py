@@ -16,14 +16,11 @@ import re
 import time
 from urllib.parse import urlsplit
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Protocol
 
 from azure.communication.callautomation._generated import models as m
 
 from .callbacks import CallbackQueue, Delivered
-
-if TYPE_CHECKING:
-    from .call_automation import CallAutomation
 
 TONES = {
     "0": "zero", "1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "6": "six", "7": "seven",
@@ -114,10 +111,18 @@ class DtmfFaults:
     held: list[dict] = field(default_factory=list)
 
 
+class CallService(Protocol):
+    """What a call asks of the Call Automation service that placed it (`CallAutomation`)."""
+
+    def finish_play(self, call: "StandInCall") -> None: ...
+
+    def end_call(self, call: "StandInCall", *, by_app: bool) -> None: ...
+
+
 class StandInCall:
     """One PSTN call from `caller` to `called` through the stand-in."""
 
-    def __init__(self, service: "CallAutomation", caller: str, called: str, ids: dict[str, str], queue: CallbackQueue):
+    def __init__(self, service: CallService, caller: str, called: str, ids: dict[str, str], queue: CallbackQueue):
         self._service = service
         self.caller = caller
         self.called = called
