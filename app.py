@@ -60,14 +60,15 @@ def create_bot(
     menu: Menu = MAIN_MENU,
     sealer: Sealer | None = None,
     telemetry: Telemetry | None = None,
+    collector: TurnPacedCollector | None = None,
 ) -> CallBot:
     """The bot, on any adapter (the tests use `telephony.testing.FakeChannel`'s); `sleep` drives its timers.
 
     A bad `menu` table stops start-up here with a `MenuError` naming the row. `sealer`
-    defaults to one from `CARD_DATA_KEY`. With `telemetry`, every turn is traced and observed.
+    defaults to one from `CARD_DATA_KEY`. With `telemetry`, every turn is traced and observed;
+    with `collector`, garbage is collected between turns (`use_turn_middleware`).
     """
-    if telemetry is not None:
-        adapter.use(telemetry.turn_middleware())  # first: the turn's span encloses the rest
+    use_turn_middleware(adapter, storage, telemetry=telemetry, collector=collector)
     conversation_state = ConversationState(telemetry.traced(storage) if telemetry is not None else storage)
     bot: CallBot | None = None
 
@@ -86,12 +87,31 @@ def create_bot(
         sealer=sealer or Sealer.from_config(config.CARD_DATA_KEY, setting="CARD_DATA_KEY"),
     )
     bot = CallBot(conversation_state, deps, menu)
-    adapter.use(SerialTurnsMiddleware())
-    leases = create_leases(storage)
-    if leases.shared_by_instances:  # one turn per call across instances too
-        adapter.use(TurnLeaseMiddleware(leases))
     adapter.on_turn_error = bot.on_turn_error
     return bot
+
+
+def use_turn_middleware(
+    adapter: BotAdapter,
+    storage: Storage,
+    *,
+    telemetry: Telemetry | None = None,
+    collector: TurnPacedCollector | None = None,
+) -> None:
+    """Every turn middleware, in the one order every adapter gets (the channel's, Call Automation's).
+
+    Telemetry first, so a turn's span encloses the rest; then one turn at a time per call,
+    in this process and, when instances share state, across them (the lease); the
+    collector last, so that it sees a turn end only after everything else has.
+    """
+    if telemetry is not None:
+        adapter.use(telemetry.turn_middleware())
+    adapter.use(SerialTurnsMiddleware())
+    leases = create_leases(storage)
+    if leases.shared_by_instances:
+        adapter.use(TurnLeaseMiddleware(leases))
+    if collector is not None:
+        adapter.use(collector)
 
 
 def create_app(
@@ -105,7 +125,8 @@ def create_app(
     adapter = StreamingCloudAdapter(authentication)
     storage = create_storage(config)
     sealer = Sealer.from_config(config.CARD_DATA_KEY, setting="CARD_DATA_KEY")
-    bot = create_bot(config, adapter, storage, sealer=sealer, telemetry=telemetry)
+    collector = TurnPacedCollector()  # one for the process: it paces collection between every adapter's turns
+    bot = create_bot(config, adapter, storage, sealer=sealer, telemetry=telemetry, collector=collector)
 
     app = web.Application(middlewares=[guard_requests])
     app[CONFIG] = config
@@ -114,15 +135,18 @@ def create_app(
     app[TIMERS] = bot.timers
     app[AUTHENTICATION] = authentication
     app[STORAGE] = storage
-    app[COLLECTOR] = TurnPacedCollector()
-    adapter.use(app[COLLECTOR])
+    app[COLLECTOR] = collector
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     setup_recordings(app, config)
     if config.call_automation:  # phone calls through Azure Communication Services too
         setup_call_automation(
-            app, config, storage, lambda calls: create_bot(config, calls, storage, sealer=sealer, telemetry=telemetry), sealer,
+            app,
+            config,
+            storage,
+            lambda calls: create_bot(config, calls, storage, sealer=sealer, telemetry=telemetry, collector=collector),
+            sealer,
             connector=acs_connector,
         )
     app.on_shutdown.append(lambda _: adapter.close_sockets())
