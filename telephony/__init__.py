@@ -19,7 +19,12 @@ call is recorded.
 Underneath: the wire names, recording commands and their results, the
 recording state machine (`Recording`, `CallRecorder`), SSML, key presses and
 spoken digits, timers, sealing and log redaction, one turn at a time per call.
+
+Public classes and functions say they are `telephony.X` (in tracebacks, reprs and
+pickles), not `telephony._module.X`: the name a fork imports is the name it reads.
 """
+
+from inspect import isclass, isfunction
 
 from . import _defaults as defaults
 from ._bot import TelephonyBot, command_result_of
@@ -172,3 +177,14 @@ __all__ = [
     # settings' defaults
     "defaults",
 ]
+
+
+def _name_from_here() -> None:
+    for name in __all__:
+        value = globals()[name]
+        if isclass(value) or isfunction(value):
+            value.__module__ = __name__
+
+
+_name_from_here()
+del _name_from_here, isclass, isfunction
