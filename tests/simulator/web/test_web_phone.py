@@ -24,8 +24,8 @@ from dialogs.payment import PAY_OFFER
 from simulator.web.speech import speech_for
 
 from .browser import WAIT_MS, PhonePage, WebPhoneServer, chromium, phone_page, web_phone
-from .scripted_bot import ScriptedBot, ScriptedBotServer
-from .test_e2e_payment import ACCOUNT, APPROVED, CARD, CODE, EXPIRY, card_ending
+from ..scripted_bot import ScriptedBot, ScriptedBotServer
+from ..test_e2e_payment import ACCOUNT, APPROVED, CARD, CODE, EXPIRY, card_ending
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from simulator.web.speech import Speech, rate_multiple, speech_for
 from telephony import Voice, say_as
 
 from .browser import WebPhoneServer, web_phone
-from .scripted_bot import ScriptedBot, ScriptedBotServer, speak
+from ..scripted_bot import ScriptedBot, ScriptedBotServer, speak
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from simulator import Call, ChannelOptions, Transport
 from simulator.web import phone_app
 from simulator.web.server import PHONE
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "test-artifacts" / "web-phone"
 WAIT_MS = 20_000  # a busy two-core machine runs the bot, the simulator and a browser at once
