@@ -12,7 +12,6 @@ from app import create_bot
 from config import DefaultConfig
 from dialogs.main_menu import MAIN_MENU
 from hosting.state.memory_storage import MemoryStorage
-from telemetry.wiring import Telemetry
 from telephony import TELEPHONY_CHANNEL, Menu, RecordingCommand
 from telephony.testing import CALLER, FakeChannel, kinds, texts
 
@@ -25,12 +24,13 @@ def phone_call(
     conversation_id: str = "call-1",
     storage: MemoryStorage | None = None,
     menu: Menu = MAIN_MENU,
-    telemetry: Telemetry | None = None,
+    telemetry: object | None = None,
     **settings,
 ) -> FakeChannel:
     """A call to the sample bot; `settings` override `DefaultConfig` fields. Kept on the channel as `config`.
 
-    With `telemetry`, the call is traced and observed as in the app with telemetry on.
+    With `telemetry` (a `telemetry.wiring.Telemetry`; its tests pass one), the call is traced and
+    observed as in the app with telemetry on.
     """
     config = dataclasses.replace(DefaultConfig(), **settings)
 

@@ -25,9 +25,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from callautomation.settings import INCOMING_PATH
 from config import DefaultConfig
-from recordings.webhook import EVENTS_PATH
 from devtools.processes import ServerProcess, serve
 
 REPO = Path(__file__).resolve().parents[2]
@@ -434,19 +432,6 @@ def test_a_new_acs_resource_is_created_with_its_managed_identity_on(path: Path):
     assert acs["location"] == "global"
 
 
-@pytest.mark.parametrize("path", INCOMING_CALLS_PATHS, ids=relative)
-def test_incoming_calls_for_the_bots_number_only_reach_the_bridge_with_the_secret(path: Path):
-    template = load(path)
-    subscriptions = resources_of_type(template, "Microsoft.EventGrid/systemTopics/eventSubscriptions")
-    (calls,) = [s for s in subscriptions if s["properties"]["filter"]["includedEventTypes"] == [INCOMING_CALL_EVENT]]
-    (only_number,) = calls["properties"]["filter"]["advancedFilters"]
-    assert only_number == {"operatorType": "StringIn", "key": "data.to.PhoneNumber.Value",
-                           "values": ["[parameters('phoneNumber')]"]}
-    url = webhook_url(template, calls)
-    assert f"'{INCOMING_PATH}?code='" in url and "parameters('eventGridSecret')" in url
-    assert "defaultHostName" in url
-
-
 def test_state_and_recording_containers_are_the_ones_the_app_is_told_to_use():
     template = load(EXISTING_GROUP / "template-BotApp-with-rg.json")
     variables = template["variables"]
@@ -512,21 +497,6 @@ def webhook_url(template: dict[str, Any], subscription: dict[str, Any]) -> str:
         if _is_inner_scope(r) and subscription in r["properties"]["template"]["resources"]
     ]
     return deployment["properties"]["parameters"][url_parameter]["value"]
-
-
-@pytest.mark.parametrize("path", AZURE_BOT_PATHS + INCOMING_CALLS_PATHS, ids=relative)
-def test_recording_events_reach_the_webhook_with_the_shared_secret(path: Path):
-    template = load(path)
-    (topic,) = resources_of_type(template, "Microsoft.EventGrid/systemTopics")
-    assert topic["properties"]["topicType"] == "Microsoft.Communication.CommunicationServices"
-    subscriptions = resources_of_type(template, "Microsoft.EventGrid/systemTopics/eventSubscriptions")
-    (subscription,) = [
-        s for s in subscriptions if s["properties"]["filter"]["includedEventTypes"] == [RECORDING_EVENT]
-    ]
-    url = webhook_url(template, subscription)
-    assert f"'{EVENTS_PATH}?code='" in url
-    assert "parameters('eventGridSecret')" in url
-    assert "defaultHostName" in url
 
 
 def test_every_template_shares_the_event_grid_secret_and_the_app_reads_it():

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from botbuilder.core import TurnContext
+from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
@@ -30,7 +30,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from benchmarks.targets import sdk_echo
 from config import DefaultConfig
 from hosting.auth.authentication import (
     CachingBotFrameworkAuthentication,
@@ -44,7 +43,16 @@ APP_ID = "00000000-0000-0000-0000-00000000b07"
 APP_PASSWORD = "local-test-secret"
 
 
-class EchoBot(sdk_echo.EchoBot):
+class SampleConfig:
+    """The SDK samples' config object, with no app id (local mode)."""
+
+    APP_ID = ""
+    APP_PASSWORD = ""
+    APP_TYPE = "MultiTenant"
+    APP_TENANTID = ""
+
+
+class EchoBot(ActivityHandler):
     """The samples' echo bot, noting which outbound clients the adapter gave each turn."""
 
     def __init__(self) -> None:
@@ -54,13 +62,23 @@ class EchoBot(sdk_echo.EchoBot):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         self.connector_clients.append(turn_context.turn_state[CloudAdapter.BOT_CONNECTOR_CLIENT_KEY])
         self.token_clients.append(turn_context.turn_state[CloudAdapter.USER_TOKEN_CLIENT_KEY])
-        await super().on_message_activity(turn_context)
+        await turn_context.send_activity(MessageFactory.text(f"Echo: {turn_context.activity.text}"))
 
 
 async def start_bot(serve: Callable[..., Awaitable[int]], authentication: BotFrameworkAuthentication) -> tuple[str, EchoBot]:
-    """The echo bot wired as the SDK samples wire it, served over HTTP; returns its messages URL and the bot."""
+    """The echo bot wired as the SDK samples wire it (a `CloudAdapter` on /api/messages), served over HTTP;
+    returns its messages URL and the bot. Clients cached by `authentication` are released at cleanup."""
+    adapter = CloudAdapter(authentication)
     bot = EchoBot()
-    app = sdk_echo.create_app(authentication, bot)
+
+    async def messages(request: web.Request) -> web.StreamResponse:
+        return await adapter.process(request, bot)
+
+    app = web.Application()
+    app.router.add_post("/api/messages", messages)
+    close = getattr(authentication, "close", None)
+    if close is not None:
+        app.on_cleanup.append(lambda _app: close())
     return f"http://127.0.0.1:{await serve(app)}/api/messages", bot
 
 
@@ -105,7 +123,7 @@ async def test_replies_reach_each_service_url_through_one_client_per_url(serve, 
 
 async def test_the_samples_wiring_builds_a_client_every_turn(serve, service_url):
     """The behaviour `CachingBotFrameworkAuthentication` exists to remove."""
-    bot_url, bot = await start_bot(serve, ConfigurationBotFrameworkAuthentication(sdk_echo.SampleConfig()))
+    bot_url, bot = await start_bot(serve, ConfigurationBotFrameworkAuthentication(SampleConfig()))
     east = await service_url()
     for key in "123":
         await post(bot_url, key_press("call-1", east, key))

@@ -19,8 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from msrest.serialization import Model, Serializer
 
-from callautomation.activities import CallAddress as BridgeAddress
-from callautomation.calls import BridgeCall
 from hosting.wire.activity_json import read_activity_json, write_model
 from simulator import activities as channel
 from telephony import Refusal, RecordingCommand
@@ -130,35 +128,11 @@ def emulator_activities() -> list[dict[str, Any]]:
     ]
 
 
-def bridge_activities() -> list[Activity]:
-    """The Call Automation bridge builds models; the channel would send their msrest JSON."""
-    address = BridgeAddress(
-        BridgeCall("k-1", "+14255550123", "4:+14255550123", "+14255550199", "sealed"), "https://bridge.example/", "bot", "en-US"
-    )
-    at = datetime.datetime(2026, 11, 30, 23, 10, 0, 123456, tzinfo=datetime.timezone.utc)
-    return [
-        address.call_connected(at),
-        address.key_press("5", at),
-        address.key_press("#", None),
-        address.speech("agent", at),
-        address.command_result("channel/vnd.microsoft.telephony.recording.start", "c-1"),
-        address.command_result("channel/vnd.microsoft.telephony.recording.pause", "c-2", {"code": "x", "message": "y"}),
-        address.handoff_failed("No answer", at),
-        address.call_ended("completedSuccessfully", at),
-    ]
-
-
 @pytest.mark.parametrize("document", telephony_channel_activities() + emulator_activities(), ids=lambda d: d["type"])
 def test_a_channels_activity_reads_as_msrest_reads_it(document):
     activity = reads_alike(document)
 
     assert isinstance(activity, Activity)
-
-
-@pytest.mark.parametrize("built", bridge_activities(), ids=lambda a: a.type)
-def test_the_call_automation_bridges_activities_read_and_write_as_msrest_does(built):
-    assert ours_write(built) == msrest_write(built)
-    reads_alike(json.loads(msrest_write(built)))
 
 
 async def test_every_activity_the_bot_sends_writes_as_msrest_writes_it():
