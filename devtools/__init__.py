@@ -1,1 +1,1 @@
-"""Helpers for running the bot and its local services in tests and benchmarks."""
+"""Helpers for running the bot and its local services: in tests, in benchmarks, and by hand (`acs_phone`)."""

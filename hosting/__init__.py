@@ -1,11 +1,35 @@
-"""How the bot is hosted: outbound Bot Framework clients, conversation state storage, turn pacing,
-and the streaming (WebSocket) protocol the Telephony channel speaks (`hosting.streaming`, served
-through `StreamingCloudAdapter`).
+"""How the bot is hosted on the Bot Framework SDK (botbuilder): a room per concern.
 
-`create_authentication(config)` and `create_storage(config)` are the entry points
-`app.py` wires; both are plain constructors and own resources closed at shutdown.
-`TurnPacedCollector` is bot middleware that `app.py` starts and stops with the app.
-`TurnLeaseMiddleware(create_leases(storage))` is bot middleware that runs one turn per
-call at a time across every instance sharing the storage (`turn_lease.py` says why a lease);
-with state only this process sees, `app.py` leaves it out (`Leases.shared_by_instances`).
+`adapter.StreamingCloudAdapter` is the bot's adapter: the SDK's `CloudAdapter` for
+activities posted over HTTP, and this project's streaming stack for the Telephony
+channel's WebSocket. Beside it, `request_guards` (what every route gets: bounded body
+reads, a 4xx for each caller's mistake) and `collector.TurnPacedCollector` (garbage
+collected between turns). `app.py` wires them; `app.use_turn_middleware` puts every turn
+middleware on every adapter, in one order.
+
+The rooms, and when a fork changes each:
+
+- `auth/`: who may talk to the bot, and the credentials it answers with. Inbound tokens
+  refused with 401, the keys they are signed with fetched off the event loop; outbound
+  clients and credentials kept between turns. Changed for another cloud or another way
+  of authenticating.
+- `wire/`: activities as bytes. JSON in and out with msrest's results, the shape check
+  that answers a malformed activity with 400, the POST handler, the connector that sends
+  replies over aiohttp with a kept token, the turn context. Changed when the channel's
+  activities change, or to send replies some other way.
+- `state/`: where a call's state lives (memory, or Blob Storage with ETags) and which
+  instance may run its turn (leases). Changed to keep state somewhere else.
+- `streaming/`: the Bot Framework streaming protocol. Changed only with the protocol.
+
+`inbound/` (beside `hosting/`, not in it) reads what is posted to the app: bounded JSON
+bodies and Event Grid deliveries, for this hosting, `callautomation/` and `recordings/`.
+
+What is tied to botbuilder: `auth/` and `wire/` (with msrest) throughout; `adapter.py`,
+`collector.py` and `streaming/connector.py` (the SDK's adapter, middleware and connector
+interfaces); in `state/`, the conversation state, the two stores (the SDK's `Storage`) and
+the lease middleware. What is not: `streaming/`'s frames, assembly, connection and calls;
+`state/`'s leases, and its ETag rules but for recognising the SDK's `StoreItem`;
+`request_guards`, which only maps `auth.signing_keys`' unavailability to 503; and
+`inbound/`. A hosting on another SDK
+goes beside this one as a room of its own, and reuses those.
 """
