@@ -22,6 +22,10 @@ from botframework.streaming.payloads.assemblers.receive_response_assembler impor
 from botframework.streaming.payloads.models import ResponsePayload
 
 
+#: The SDK's own reading, as it was before any fix replaced it (its tests check it is still wrong).
+SDK_PROCESS_RESPONSE = ReceiveResponseAssembler.process_response
+
+
 async def _process_response(self: ReceiveResponseAssembler, stream: List[int]) -> None:
     payload = ResponsePayload().from_json(bytes(stream).decode("utf8"))
     response = ReceiveResponse(status_code=payload.status_code, streams=[])
