@@ -128,9 +128,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:
         return asyncio.run(run_acs_phone(args.caller, args.called))
-    except OSError as error:  # a port taken
-        print(f"error: {error}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
 

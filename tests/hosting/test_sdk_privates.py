@@ -39,8 +39,9 @@ def test_the_cloud_adapter_makes_every_turns_context_in_create_turn_context_with
     """`StreamingCloudAdapter._create_turn_context` makes each turn's `CallTurnContext`."""
     ours = inspect.signature(StreamingCloudAdapter._create_turn_context).parameters
     assert list(inspect.signature(CloudAdapterBase._create_turn_context).parameters) == list(ours)
-    for path in (CloudAdapterBase.process_activity, CloudAdapterBase.process_proactive, CloudAdapterBase.create_conversation):
-        assert "self._create_turn_context(" in inspect.getsource(path), path.__name__
+    sdk = CloudAdapterBase
+    for method in (sdk.process_activity, sdk.process_proactive, sdk.create_conversation):
+        assert "self._create_turn_context(" in inspect.getsource(method), method.__name__
 
 
 def test_a_turn_context_sends_through_emit_with_its_send_handlers_and_keeps_invoke_responses_under_its_key():
@@ -99,16 +100,18 @@ def test_the_sdks_connector_client_builds_its_operations_from_its_client_and_ser
     assert client.conversations._serialize is client._serialize
     assert client.conversations._deserialize is client._deserialize
     assert client._client.format_url("/v3/conversations") == "https://channel.example/v3/conversations"
-    assert ConversationsOperations.reply_to_activity.metadata["url"] == "/v3/conversations/{conversationId}/activities/{activityId}"
-    assert ConversationsOperations.send_to_conversation.metadata["url"] == "/v3/conversations/{conversationId}/activities"
+    activities = "/v3/conversations/{conversationId}/activities"
+    assert ConversationsOperations.reply_to_activity.metadata["url"] == activities + "/{activityId}"
+    assert ConversationsOperations.send_to_conversation.metadata["url"] == activities
 
 
 def test_token_validation_takes_its_signing_keys_from_get_open_id_metadata():
     """`signing_keys.install()` replaces that static method, so the keys come from `SigningKeys`."""
     signing_keys.install()
     url = "https://login.example/.well-known/openidconfiguration"
+    options = VerifyOptions(issuer=[], audience=None, clock_tolerance=300, ignore_expiration=False)
 
-    extractor = JwtTokenExtractor(VerifyOptions(issuer=[], audience=None, clock_tolerance=300, ignore_expiration=False), url, ["RS256"])
+    extractor = JwtTokenExtractor(options, url, ["RS256"])
 
     assert extractor.open_id_metadata is signing_keys.signing_keys_at(url)
     signing_keys.forget_all()

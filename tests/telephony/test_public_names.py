@@ -13,7 +13,11 @@ from jsonpickle import Pickler, Unpickler
 import telephony
 from telephony import CallObserver, Menu, MenuError, MenuOption, RecordingState, TransferOptions, TransferReason
 
-PUBLIC = [name for name in telephony.__all__ if inspect.isclass(getattr(telephony, name)) or inspect.isfunction(getattr(telephony, name))]
+PUBLIC = [
+    name
+    for name, value in ((name, getattr(telephony, name)) for name in telephony.__all__)
+    if inspect.isclass(value) or inspect.isfunction(value)
+]
 
 
 @pytest.mark.parametrize("name", PUBLIC)

@@ -9,6 +9,7 @@ import ssl
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -41,15 +42,6 @@ from tests.hosting.conftest import ChannelServiceUrl
 
 APP_ID = "00000000-0000-0000-0000-00000000b07"
 APP_PASSWORD = "local-test-secret"
-
-
-class SampleConfig:
-    """The SDK samples' config object, with no app id (local mode)."""
-
-    APP_ID = ""
-    APP_PASSWORD = ""
-    APP_TYPE = "MultiTenant"
-    APP_TENANTID = ""
 
 
 class EchoBot(ActivityHandler):
@@ -123,7 +115,8 @@ async def test_replies_reach_each_service_url_through_one_client_per_url(serve, 
 
 async def test_the_samples_wiring_builds_a_client_every_turn(serve, service_url):
     """The behaviour `CachingBotFrameworkAuthentication` exists to remove."""
-    bot_url, bot = await start_bot(serve, ConfigurationBotFrameworkAuthentication(SampleConfig()))
+    samples_config = SimpleNamespace(APP_ID="", APP_PASSWORD="")  # the samples' config object, with no app id
+    bot_url, bot = await start_bot(serve, ConfigurationBotFrameworkAuthentication(samples_config))
     east = await service_url()
     for key in "123":
         await post(bot_url, key_press("call-1", east, key))
