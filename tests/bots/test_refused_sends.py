@@ -162,3 +162,17 @@ async def test_a_recording_pause_the_channel_refuses_to_take_means_no_card_entry
     sent = kinds(await call.press("1"))
     assert sent == [prompts.PAUSING_FOR_CARD, prompts.CANNOT_SECURE, prompts.TRANSFER_HOLD]
     assert prompts.CARD_NUMBER not in kinds(call.sent)
+
+
+async def test_a_back_end_that_cannot_be_reached_is_the_bots_error_not_the_channels(caplog):
+    """Only what a send raises speaks for the channel: a storage connection lost once gets the apology."""
+    call, storage = await at_menu()
+    read = storage.read
+
+    async def unreachable_once(keys):
+        storage.read = read
+        raise ConnectionRefusedError("the storage account cannot be reached")
+
+    storage.read = unreachable_once
+    assert kinds(await call.press("9")) == [prompts.SOMETHING_WENT_WRONG, "pause"]
+    assert "Unhandled ConnectionRefusedError" in caplog.text
