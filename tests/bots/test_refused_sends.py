@@ -42,6 +42,13 @@ def problems(caplog) -> list[str]:
     return [f"{r.levelname} {r.getMessage()}" for r in caplog.records if r.levelno >= logging.WARNING]
 
 
+async def goodbye_to_a_failing_channel(call: FakeChannel, status: int | None, caplog, words: str = "goodbye"):
+    """Say `words` to a channel that fails every `endOfConversation` with `status`; what the bot sent."""
+    call.fail_sends(END, status)
+    caplog.clear()
+    return kinds(await call.say(words))
+
+
 def over_quietly(call: FakeChannel, caplog, kind: str = END, logged_as: str | None = None) -> None:
     """The conversation ended: one warning about `kind`, nothing kept, nothing waiting, nothing more tried."""
     (warning,) = problems(caplog)
@@ -58,9 +65,7 @@ def over_quietly(call: FakeChannel, caplog, kind: str = END, logged_as: str | No
 @pytest.mark.parametrize("channel", ["telephony", "webchat"])
 async def test_a_goodbye_whose_hang_up_is_refused_or_dropped_ends_the_conversation_quietly(channel, status, caplog):
     call = await started(channel)
-    call.fail_sends(END, status)
-    caplog.clear()
-    assert kinds(await call.say("goodbye")) == [prompts.GOODBYE]
+    assert await goodbye_to_a_failing_channel(call, status, caplog) == [prompts.GOODBYE]
     over_quietly(call, caplog)
 
 
@@ -69,18 +74,14 @@ async def test_a_goodbye_said_mid_step_whose_hang_up_is_refused_ends_the_convers
     call = await call_at_menu()
     assert kinds(await call.press("2")) == [prompts.ACCOUNT_NUMBER]
     await call.press("12")
-    call.fail_sends(END, status)
-    caplog.clear()
-    assert kinds(await call.say("bye")) == [prompts.GOODBYE]
+    assert await goodbye_to_a_failing_channel(call, status, caplog, "bye") == [prompts.GOODBYE]
     over_quietly(call, caplog)
 
 
 @pytest.mark.parametrize("status", FAILURES, ids=FAILURE_IDS)
 async def test_a_goodbye_that_stops_the_recording_first_and_is_refused_ends_quietly(status, caplog):
     call = await call_at_menu(STOP_RECORDING_ON_HANGUP=True)
-    call.fail_sends(END, status)
-    caplog.clear()
-    assert kinds(await call.say("goodbye")) == [prompts.GOODBYE, "stop"]
+    assert await goodbye_to_a_failing_channel(call, status, caplog) == [prompts.GOODBYE, "stop"]
     over_quietly(call, caplog)
     assert kinds(await call.answer(RecordingCommand.STOP)) == [], "a late result finds nothing to continue"
 
