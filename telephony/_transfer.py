@@ -9,8 +9,8 @@ channel refuses to start.
 
 A chat (the Emulator, Web Chat, Teams, the Agents Playground) cannot transfer
 anyone, and "please hold" would be untrue there: the person is told how to
-reach an agent instead (`chat_prompt`: the agent's number, or the channel's
-own handoff), and the step ends `DONE`, so the conversation goes on.
+reach an agent instead (`chat_prompt`, such as the agent's number), and the
+step ends `DONE`, so the conversation goes on.
 """
 
 from __future__ import annotations
