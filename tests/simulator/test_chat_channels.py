@@ -93,8 +93,9 @@ async def test_a_goodbye_the_chat_refuses_or_drops_ends_the_conversation_once(ch
         chat = await opened(channel, "webchat")
         assert await said(chat, "2") == [prompts.ACCOUNT_NUMBER]  # a prompt waiting for input, with its timer
         assert await said(chat, "goodbye") == [prompts.GOODBYE]
-        await asyncio.sleep(NO_INPUT_TIMEOUT_S + 1)
-        assert chat.texts()[-1] == prompts.GOODBYE, "no reprompt: the timer was cancelled"
+        if failure is None:  # the same code for every failure: one wait is enough (the dialog tests try each)
+            await asyncio.sleep(NO_INPUT_TIMEOUT_S + 1)
+            assert chat.texts()[-1] == prompts.GOODBYE, "no reprompt: the timer was cancelled"
         assert await said(chat, "hi") == [prompts.WELCOME, MAIN_MENU.spoken], "the old chat was forgotten"
         assert await said(chat, "bye") == [prompts.GOODBYE]
     # The bot sends each goodbye once; the HTTP transport itself tries a dropped connection twice.
