@@ -2,7 +2,8 @@
 
 The order is the point of this module:
 
-1. the account and the offer to pay;
+1. the account and the offer to pay; in a chat, where a transcript keeps
+   everything typed, the offer is to pay by phone, and card entry never starts;
 2. card entry inside the library's `SecureStep`: "I'm pausing the recording",
    `recording.pause` and the wait for its result; if the recording may still
    be capturing (refused, no answer), no card digit is asked for and the
@@ -15,7 +16,8 @@ The order is the point of this module:
 
 Card details cross turns only sealed (`deps.sealer`, bound to the conversation
 id) and are dropped from state the moment the charge is done, the caller
-cancels, or the caller is transferred. Hanging up forgets the whole call.
+cancels, or the caller is transferred. Hanging up forgets the whole call. The
+gateway's outcome waits for the resume sealed too (`OUTCOME_SEAL`).
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Callable
 
+from botbuilder.core import TurnContext
 from botbuilder.dialogs import ComponentDialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
+from botbuilder.schema import Activity
 
+from services.accounts import Account
 from services.cards import (
     CARD_NUMBER_MAX_DIGITS,
     CARD_NUMBER_MIN_DIGITS,
@@ -36,7 +41,7 @@ from services.cards import (
     last_four,
     security_code_valid,
 )
-from services.payments import CardDetails, PaymentOutcome
+from services.payments import CardDetails, DeclineReason, PaymentOutcome
 from telephony import (
     DigitsPrompt,
     InputResult,
@@ -45,11 +50,13 @@ from telephony import (
     Menu,
     MenuOption,
     PromptFor,
+    ResultSeal,
     SecureResult,
     SecureStep,
     StepOutcome,
     TransferReason,
     Validator,
+    is_phone,
     observe,
     recognized,
 )
@@ -111,6 +118,20 @@ class CardEnding:
     last_four: str
 
 
+def _outcome_to_json(outcome: PaymentOutcome) -> dict:
+    reason = outcome.decline_reason.value if outcome.decline_reason else None
+    return {"approved": outcome.approved, "confirmation": outcome.confirmation_number, "declined": reason}
+
+
+def _outcome_from_json(data: dict) -> PaymentOutcome:
+    reason = data["declined"]
+    return PaymentOutcome(data["approved"], data["confirmation"], DeclineReason(reason) if reason else None)
+
+
+#: How card entry's result (the gateway's outcome, or none) is sealed while the recording resumes.
+OUTCOME_SEAL = ResultSeal.for_input(_outcome_to_json, _outcome_from_json)
+
+
 class PaymentDialog(ComponentDialog):
     """`today` is injectable so expiry checks can be tested on a fixed date."""
 
@@ -145,7 +166,9 @@ class PaymentDialog(ComponentDialog):
                 timers=deps.timers,
                 result_timeout_s=deps.config.RECORDING_RESULT_TIMEOUT_S,
                 pausing_prompt=prompts.pausing_for_card,
+                sealer=deps.sealer,
                 hold_prompt=prompts.one_moment,
+                result_seal=OUTCOME_SEAL,
             )
         )
         self.add_dialog(WaterfallDialog(_PAY, [self._ask_account, self._offer, self._take_card, self._outcome]))
@@ -202,13 +225,22 @@ class PaymentDialog(ComponentDialog):
         account = await self.deps.accounts.find(result.value) if result.recognized else None
         if account is None:
             return await transfer(step, TransferReason.MISSES)
-        if account.balance <= 0:
+        instead = self._no_offer(step.context, account)
+        if instead is not None:
             prompts = self.deps.prompts
             await step.context.send_activity(prompts.balance(account.balance, account.due_date, account.currency))
-            await step.context.send_activity(prompts.nothing_to_pay())
+            await step.context.send_activity(instead)
             return await step.end_dialog(StepOutcome.DONE)
         step.values["charge"] = Charge(account.number, account.balance, account.currency)
         return await step.begin_dialog(_OFFER, Offer(account.balance, account.due_date, account.currency))
+
+    def _no_offer(self, context: TurnContext, account: Account) -> Activity | None:
+        """What is said instead of the offer to pay by card, when none is made."""
+        if account.balance <= 0:
+            return self.deps.prompts.nothing_to_pay()
+        if not is_phone(context):  # a chat keeps a transcript of everything typed: no card details in it
+            return self.deps.prompts.pay_by_phone(self.deps.config.AGENT_PHONE_NUMBER)
+        return None
 
     async def _take_card(self, step: WaterfallStepContext) -> DialogTurnResult:
         result: InputResult = step.result

@@ -33,13 +33,21 @@ ANYTHING_ELSE = "Is there anything else?"
 TRANSFER_HOLD = "Please hold while I transfer you to an agent."
 NO_AGENT = "Sorry, no agent is available right now."
 GOODBYE = f"Thank you for calling {COMPANY}. Goodbye."
-SOMETHING_WENT_WRONG = "Sorry, something went wrong. Let me transfer you to an agent."
+SORRY_ERROR = "Sorry, something went wrong."
+SOMETHING_WENT_WRONG = f"{SORRY_ERROR} Let me transfer you to an agent."
+# In a chat nobody can be put on hold or transferred: how to reach a person instead.
+# "{number}" is the agent's number (AGENT_PHONE_NUMBER), read as a telephone number.
+CALL_AN_AGENT = "To speak with an agent, call {number}."
 
 ACCOUNT_NUMBER = "Please enter your 6-digit account number."
 ACCOUNT_NOT_FOUND = "I couldn't find that account."
 # "{amount}" and "{due_date}" are filled with `money_words` and `date_words`.
 BALANCE = "Your balance is {amount}, due on {due_date}."
 NOTHING_TO_PAY = "There is nothing to pay on this account."
+# In a chat, in place of the offer to pay by card: a transcript is no place for card details.
+PAY_BY_PHONE = (
+    "For your security, card payments are taken only on a phone call, never in a chat. To pay, call {number}."
+)
 
 PAUSING_FOR_CARD = "For your security, I'm pausing the recording while you enter your card details."
 CANNOT_SECURE = (
@@ -94,6 +102,11 @@ class Prompts:
     def no_agent(self) -> Activity:
         return self.say(NO_AGENT)
 
+    def call_an_agent(self, number: str, reason: TransferReason = TransferReason.ASKED) -> Activity:
+        """In a chat, in place of the hold prompt: the agent's number (after an error, the apology first)."""
+        prefix = SORRY_ERROR if reason is TransferReason.ERROR else ""
+        return self._with_number(f"{prefix} {CALL_AN_AGENT}".strip(), number)
+
     def goodbye(self) -> Activity:
         return self.say(GOODBYE, hint=InputHint.IGNORING)
 
@@ -126,6 +139,9 @@ class Prompts:
 
     def nothing_to_pay(self) -> Activity:
         return self.say(NOTHING_TO_PAY)
+
+    def pay_by_phone(self, number: str) -> Activity:
+        return self._with_number(PAY_BY_PHONE, number)
 
     def pay_offer(self, reason: Reprompt, amount: Decimal, due_date: date, currency: str, keys: Menu) -> Activity:
         """The balance, then the offer's keys; a reprompt repeats the keys only."""
@@ -184,6 +200,18 @@ class Prompts:
         return self.say(PAYMENT_DECLINED)
 
     # ---- internals ---------------------------------------------------------
+    def _with_number(self, template: str, number: str) -> Activity:
+        """`template` with its "{number}" read as a telephone number, shown as written."""
+        before, after = _split(template, "{number}")
+        return spoken(
+            self.voice,
+            before,
+            say_as(number, "telephone"),
+            after,
+            hint=InputHint.ACCEPTING,
+            text=template.format(number=number),
+        )
+
     def _card_prompt(self, prompt: str, invalid: str, reason: Reprompt) -> Activity:
         # Card prompts take keys only: speech must not barge in or be transcribed.
         prefix = {Reprompt.NO_MATCH: invalid, Reprompt.NO_INPUT: NO_INPUT}.get(reason, "")

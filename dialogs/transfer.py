@@ -2,7 +2,8 @@
 
 Every transfer of the call goes through this one step: the caller's choice, a
 caller the bot could not understand, a payment that could not be secured, and
-an error.
+an error. In a chat, where nobody can be transferred, the step gives the
+agent's number instead and the conversation goes on.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def transfer_step(deps: CallDependencies) -> TransferStep:
         policy=deps.policy,
         hold_prompt=deps.prompts.transfer_hold,
         no_agent_prompt=deps.prompts.no_agent,
+        chat_prompt=lambda reason: deps.prompts.call_an_agent(deps.config.AGENT_PHONE_NUMBER, reason),
     )
 
 

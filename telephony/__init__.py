@@ -12,9 +12,14 @@ and audits) and decides nothing.
 
 Steps a call is made of: `KeypadMenu` over a checked `Menu` table,
 `DigitsPrompt` for digit entry, `TransferStep` to a person, `SecureStep` for
-card details with the recording paused, `RecordingStepDialog` to change the
-recording and wait for the channel's answer; `RecordingPolicy` says when the
-call is recorded.
+card details with the recording paused (on a phone only, sealed between
+turns), `RecordingStepDialog` to change the recording and wait for the
+channel's answer; `RecordingPolicy` says when the call is recorded.
+
+Phones and chats: `is_phone` tells a call from a chat (the Emulator, Web Chat,
+Teams, the Agents Playground). A channel that refuses what the bot sends, or
+is gone, raises `Undelivered` from the turn's sends; `TelephonyBot` ends the
+conversation when that was a closing activity.
 
 Underneath: the wire names, recording commands and their results, the
 recording state machine (`Recording`, `CallRecorder`), SSML, key presses and
@@ -37,8 +42,10 @@ from ._call_control import (
     require_e164,
     transfer_activity,
 )
+from ._channels import PHONE_CHANNELS, is_phone
 from ._channel_rules import CHANNEL_RULES, ChannelRecordingState, Refusal, channel_answer
 from ._commands import CommandResult, command_activity, parse_command_result
+from ._delivery import SendFailure, Undelivered, send_failure
 from ._digits import DigitsPrompt, Validator
 from ._dtmf import is_dtmf, pressed_key
 from ._input import CallerInputDialog, InputPolicy, PromptFor, Reprompt
@@ -52,6 +59,7 @@ from ._recorder import CallRecorder
 from ._recording import Goal, Recording, RecordingState
 from ._recording_step import RecordingStepDialog, RecordingStepOptions, RecordingStepResult
 from ._redaction import DigitRunRedactor, install_redaction, mask_digit_runs, remove_redaction
+from ._result_seal import DIGITS_RESULT, ResultSeal
 from ._sealed import SealedValueError, Sealer
 from ._secure_step import SecureResult, SecureStep
 from ._serial_turns import SerialTurnsMiddleware
@@ -108,6 +116,8 @@ __all__ = [
     "TransferReason",
     "SecureStep",
     "SecureResult",
+    "ResultSeal",
+    "DIGITS_RESULT",
     "RecordingStepDialog",
     "RecordingStepOptions",
     "RecordingStepResult",
@@ -139,6 +149,12 @@ __all__ = [
     "DigitBuffer",
     "Entry",
     "InvalidReason",
+    # phones and chats
+    "is_phone",
+    "PHONE_CHANNELS",
+    "Undelivered",
+    "SendFailure",
+    "send_failure",
     # call control
     "transfer_activity",
     "hang_up_activity",

@@ -9,6 +9,11 @@ call's state after every turn, forgets the call when its dialog ends or the
 caller hangs up (safe twice, or never), and recovers from an unhandled error
 by beginning the call's dialog again with `after_error` options, keeping only
 what the channel knows (the recording's state).
+
+A channel that will not take a closing activity, or cannot be reached at
+all, ends the conversation: one warning, the call forgotten, nothing more
+sent (`_delivery`). That is not an error: Microsoft's Agents Playground, for
+one, refuses every `endOfConversation`.
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ from typing import Any, List
 
 from botbuilder.core import ActivityHandler, ConversationState, TurnContext
 from botbuilder.dialogs import Dialog, DialogContext, DialogSet
-from botbuilder.schema import ActivityTypes, ChannelAccount
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from ._call_control import HandoffStatus, hang_up_activity, parse_handoff_status
 from ._commands import CommandResult, parse_command_result
+from ._delivery import Undelivered, guard_sends
 from ._observer import CALL_STATE_KEY, NOTES_PROPERTY, CallEnding, call_notes, observe
 from ._recorder import CallRecorder
 from ._timers import CallTimers, timer_token
@@ -61,7 +67,14 @@ class TelephonyBot(ActivityHandler):
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         turn_context.turn_state[CALL_STATE_KEY] = self.conversation_state
-        await super().on_turn(turn_context)
+        guard_sends(turn_context)
+        try:
+            await super().on_turn(turn_context)
+        except Undelivered as undelivered:
+            if not undelivered.ends_conversation:
+                raise  # the channel refused a message: the error recovery answers it
+            await self._conversation_over(turn_context, undelivered)
+            return
         await self.conversation_state.save_changes(turn_context)
 
     # ---- what starts or continues the call ---------------------------------------
@@ -145,6 +158,13 @@ class TelephonyBot(ActivityHandler):
         await self.conversation_state.load(turn_context)
         await self.conversation_state.delete(turn_context)
 
+    async def _conversation_over(self, turn_context: TurnContext, undelivered: Undelivered) -> None:
+        """The channel did not take a closing activity, or is gone: forget the call and say nothing more."""
+        log.warning("%s: the conversation is over", undelivered)
+        ending = CallEnding.DIALOG_OVER if undelivered.closing else CallEnding.CHANNEL_ENDED
+        observe(turn_context, lambda observer: observer.call_ended(turn_context, ending))
+        await self.forget_call(turn_context)
+
     # ---- errors -----------------------------------------------------------------
     async def on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
         """The adapter's `on_turn_error`: the caller never hears silence, and this never raises.
@@ -155,14 +175,24 @@ class TelephonyBot(ActivityHandler):
         again with `after_error` (the sample apologises and transfers). If that
         fails too, the caller is hung up on. The exception's type and traceback
         are logged, never its message, which may quote the caller's input.
+
+        A message the channel refused is not the bot's bug: one warning, no
+        traceback, and the same recovery, whose words are true (something did
+        go wrong). If the channel refuses those too, the conversation is over.
         """
         activity = turn_context.activity
-        log.error(
-            "Unhandled %s in a %s turn:\n%s",
-            type(error).__name__,
-            activity.type,
-            "".join(traceback.format_tb(error.__traceback__)),
-        )
+        if isinstance(error, Undelivered):
+            if error.ends_conversation:
+                await self._conversation_over_quietly(turn_context, error)
+                return
+            log.warning("%s in a %s turn", error, _type_of(activity))
+        else:
+            log.error(
+                "Unhandled %s in a %s turn:\n%s",
+                type(error).__name__,
+                _type_of(activity),
+                "".join(traceback.format_tb(error.__traceback__)),
+            )
         try:
             recording = await self.recorder.get(turn_context)
             notes = call_notes(turn_context)
@@ -176,14 +206,24 @@ class TelephonyBot(ActivityHandler):
             await dc.begin_dialog(self.call_dialog_id, self.after_error)
             await self._forget_if_over(turn_context, dc)
             await self.conversation_state.save_changes(turn_context)
-        except Exception as recovery_error:  # the channel or the storage may be what failed
+        except Undelivered as undelivered:  # the channel will not take the recovery's words either
+            await self._conversation_over_quietly(turn_context, undelivered)
+        except Exception as recovery_error:  # the storage, or the bot, may be what failed
             log.error("Could not recover the call after an error: %s", type(recovery_error).__name__)
             await self._hang_up_quietly(turn_context)
+
+    async def _conversation_over_quietly(self, turn_context: TurnContext, undelivered: Undelivered) -> None:
+        try:
+            await self._conversation_over(turn_context, undelivered)
+        except Exception as forget_error:
+            log.error("Could not forget the call after an error: %s", type(forget_error).__name__)
 
     async def _hang_up_quietly(self, turn_context: TurnContext) -> None:
         observe(turn_context, lambda observer: observer.call_ended(turn_context, CallEnding.BOT_FAILED))
         try:
             await turn_context.send_activity(hang_up_activity())
+        except Undelivered as undelivered:
+            log.warning("%s after an error", undelivered)
         except Exception as send_error:
             log.error("Could not hang up after an error: %s", type(send_error).__name__)
         try:
@@ -195,3 +235,8 @@ class TelephonyBot(ActivityHandler):
 def command_result_of(turn_context: TurnContext) -> CommandResult | None:
     """The recording result this turn delivered, once applied."""
     return turn_context.turn_state.get(COMMAND_RESULT_KEY)
+
+
+def _type_of(activity: Activity) -> str:
+    """The activity's type as the wire says it (a timer's turn carries the SDK's enum)."""
+    return str(getattr(activity.type, "value", activity.type))

@@ -24,6 +24,7 @@ from ._input import CallerInputDialog, InputPolicy, PromptFor
 from ._observer import observe
 from ._dtmf import is_dtmf
 from ._keypad import DigitBuffer, DigitSpec, Entry, keys_from_text
+from ._result_seal import DIGITS_RESULT
 from ._sealed import Sealer
 from ._status import InputResult, InputStatus, recognized
 from ._timers import CallTimers
@@ -48,6 +49,9 @@ class DigitsPrompt(CallerInputDialog):
     A lone `#` before any digit is ignored: it is the tail of the previous
     entry from a caller who pressed pound out of habit.
     """
+
+    #: How a `SecureStep` seals this prompt's result while the recording resumes.
+    result_seal = DIGITS_RESULT
 
     def __init__(
         self,

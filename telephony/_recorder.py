@@ -1,4 +1,10 @@
-"""Sends recording commands for a call, keeping its `Recording` in conversation state."""
+"""Sends recording commands for a call, keeping its `Recording` in conversation state.
+
+A command the channel refuses to take (an HTTP error when it is sent) is
+applied as the channel's refusal of it, so the step that wanted it goes on at
+once as after any refused command, instead of waiting for a result that will
+never come.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import logging
 from botbuilder.core import ConversationState, TurnContext
 
 from ._commands import CommandResult, command_activity
+from ._delivery import Undelivered
 from ._observer import observe
 from ._recording import Command, Goal, Outcome, Recording, RecordingState
 from ._wire import TELEPHONY_CHANNEL
@@ -60,10 +67,20 @@ class CallRecorder:
             await self._send(context, command)
         return command
 
-    @staticmethod
-    async def _send(context: TurnContext, command: Command) -> None:
+    async def _send(self, context: TurnContext, command: Command) -> None:
         observe(context, lambda observer: observer.recording_command_sent(context, command.command, command.command_id))
-        await context.send_activity(command_activity(command.command, command.command_id))
+        try:
+            await context.send_activity(command_activity(command.command, command.command_id))
+        except Undelivered as undelivered:
+            if undelivered.failure.lost:
+                raise  # the channel is gone, not just this command
+            refusal = CommandResult(
+                command.command,
+                command.command_id,
+                error_code=f"HTTP {undelivered.failure.status}",
+                error_message="refused when sent",
+            )
+            await self.apply(context, refusal)  # logs the refusal
 
 
 def _report(

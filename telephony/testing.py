@@ -5,7 +5,9 @@ botbuilder's `TestAdapter`: it connects the call, presses keys, speaks, answers
 recording commands (by hand, or by the channel's own rules), reports transfer
 outcomes, stays silent, and hangs up. Timers run on a `FakeClock`, so no test
 waits for real time. Everything the bot sends is kept in order, for asserting
-on exactly what the channel would receive.
+on exactly what the channel would receive. With `channel="webchat"` (or any
+other id) it is a chat instead, and it can refuse what the bot sends, or drop
+the connection, as a real channel may (`fail_sends`).
 
     channel = FakeChannel(lambda adapter, storage, sleep: make_my_bot(adapter, storage, sleep))
     await channel.connect()
@@ -24,7 +26,7 @@ from typing import Any, Callable
 from botbuilder.core import BotAdapter, ConversationState, MemoryStorage, Storage, TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.dialogs import ComponentDialog, Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount, Entity
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount, Entity, ResourceResponse
 
 from ._bot import TelephonyBot
 from ._channel_rules import ChannelRecordingState, Refusal, channel_answer
@@ -45,6 +47,34 @@ CALLED = "+14255550199"
 
 #: Builds the bot under test on the fake channel's adapter, storage and clock.
 BotFactory = Callable[[BotAdapter, Storage, Sleep], TelephonyBot]
+
+
+class RefusedSend(Exception):
+    """What a refused send raises: an error carrying the channel's HTTP `status`, as a connector's does."""
+
+    def __init__(self, status: int):
+        super().__init__(f"the channel answered {status}")
+        self.status = status
+
+
+class _ChannelAdapter(TestAdapter):
+    """botbuilder's `TestAdapter`, in front of a channel that may refuse or drop what the bot sends."""
+
+    def __init__(self, template: Activity):
+        super().__init__(template_or_conversation=template)
+        self.send_faults: dict[str, int | None] = {}
+        self.undelivered: list[Activity] = []
+
+    async def send_activities(self, context: TurnContext, activities: list[Activity]) -> list[ResourceResponse]:
+        for activity in activities:
+            kind = activity.name or activity.type
+            if kind in self.send_faults:
+                self.undelivered.append(activity)
+                status = self.send_faults[kind]
+                if status is None:
+                    raise ConnectionResetError("the channel dropped the connection")
+                raise RefusedSend(status)
+        return await super().send_activities(context, activities)
 
 
 class FakeClock:
@@ -104,8 +134,8 @@ class FakeChannel:
         self.conversation_id = conversation_id
         self.storage = storage if storage is not None else MemoryStorage()
         self.clock = FakeClock()
-        self.adapter = TestAdapter(
-            template_or_conversation=Activity(
+        self.adapter = _ChannelAdapter(
+            Activity(
                 channel_id=channel,
                 service_url="https://channel.invalid/",
                 from_property=ChannelAccount(id=CALLER, name=CALLER),
@@ -223,6 +253,20 @@ class FakeChannel:
     def ignore(self, command: RecordingCommand) -> None:
         """With `answer_commands`, never answer the next `command`."""
         self._faults[command] = None
+
+    def fail_sends(self, kind: str, status: int | None = None) -> None:
+        """From now on, answer every activity of `kind` with HTTP `status`, or drop the connection (None).
+
+        `kind` is an activity's type ("endOfConversation", "message") or its
+        name ("handoff.initiate", a recording command's). What the channel did
+        not take is kept in `undelivered`, not in `sent`.
+        """
+        self.adapter.send_faults[kind] = status
+
+    @property
+    def undelivered(self) -> list[Activity]:
+        """Every activity the bot tried to send and the channel did not take, in order."""
+        return self.adapter.undelivered
 
     async def handoff_failed(self, message: str = "No answer") -> list[Activity]:
         value = {"state": "failed", "message": message}

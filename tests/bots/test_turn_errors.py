@@ -12,6 +12,7 @@ from ..call_harness import kinds, phone_call
 
 SECRET_LOOKING = "4111 1111 1111 1111"
 AGAIN = f"{prompts.ANYTHING_ELSE} {MAIN_MENU.spoken}"
+CALL_AN_AGENT = prompts.CALL_AN_AGENT.format(number="+14255550100")
 
 
 class FailingStorage(MemoryStorage):
@@ -86,12 +87,12 @@ async def test_after_an_error_a_failed_transfer_resumes_and_brings_the_caller_ba
     assert kinds(await call.handoff_failed()) == ["resume", prompts.NO_AGENT, AGAIN]
 
 
-async def test_off_the_phone_an_error_ends_the_conversation():
-    call, storage = failing_call(channel="emulator")
+async def test_in_a_chat_an_error_is_apologised_for_with_the_agents_number_and_the_chat_goes_on():
+    call, storage = failing_call(channel="webchat")
     await call.connect()
     storage.armed = True
-    assert kinds(await call.say("9")) == [prompts.SOMETHING_WENT_WRONG, "endOfConversation"]
-    assert storage.snapshot() == {}, "the call is forgotten"
+    assert kinds(await call.say("9")) == [prompts.SORRY_ERROR + " " + CALL_AN_AGENT, AGAIN]
+    assert "call-1" in str(storage.snapshot()), "the chat goes on, started afresh"
 
 
 async def test_an_error_while_the_call_is_ending_says_nothing():

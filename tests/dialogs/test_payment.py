@@ -174,19 +174,6 @@ async def test_global_words_and_speech_are_refused_during_card_entry():
     assert not call.transfers()
 
 
-async def test_in_the_emulator_the_card_is_typed_and_no_commands_are_sent():
-    call = phone_call(channel="emulator")
-    await call.connect()
-    await call.say("1")
-    await call.say("123456")
-    assert kinds(await call.say("1")) == [prompts.CARD_NUMBER]
-    assert kinds(await call.say(CARD + "#")) == [prompts.CARD_EXPIRY]
-    assert kinds(await call.say(EXPIRY)) == [prompts.SECURITY_CODE]
-    assert kinds(await call.say(CODE + "#")) == [confirm()]
-    assert approved(await call.say("1"))
-    assert call.commands() == []
-
-
 async def test_an_opted_out_caller_is_not_paused_again():
     call = await at_offer()
     await call.say("stop recording")

@@ -4,7 +4,7 @@ from dialogs import prompts
 from dialogs.main_menu import MAIN_MENU
 from telephony import HANDOFF_TARGET_KEY, InputHint, RecordingCommand
 
-from ..call_harness import phone_call, call_at_menu, kinds
+from ..call_harness import call_at_menu, kinds
 
 AGAIN = f"{prompts.ANYTHING_ELSE} {MAIN_MENU.spoken}"
 
@@ -63,13 +63,6 @@ async def test_the_transfer_goes_ahead_when_the_pause_result_is_late():
     call = await call_at_menu()
     await call.press("0")
     assert kinds(await call.silence()) == ["handoff.initiate"]
-
-
-async def test_off_the_phone_the_hold_message_is_said_and_the_conversation_ends():
-    call = phone_call(channel="emulator")
-    await call.connect()
-    assert kinds(await call.press("0")) == [prompts.TRANSFER_HOLD, "endOfConversation"]
-    assert call.commands() == []
 
 
 async def test_transfer_success_ends_with_the_channel_hanging_up_the_bot():

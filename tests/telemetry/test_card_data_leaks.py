@@ -15,7 +15,8 @@ from telephony import RecordingCommand
 from telephony.testing import CALLER
 
 from ..call_harness import phone_call
-from ..dialogs.test_card_data_leaks import _forms, _found, card_numbers, enter_card, expiries, security_codes, timings
+from ..dialogs.test_card_data_leaks import card_numbers, enter_card, expiries, security_codes, timings
+from ..leak_search import forms, found
 from .recorded import Recorded
 
 #: Speech the caller may say mid-number; it must not reach telemetry either.
@@ -39,7 +40,7 @@ async def test_card_details_caller_numbers_and_speech_appear_in_no_exported_tele
     exported = recorded.everything_exported()
     assert recorded.spans and recorded.audits(), "telemetry recorded nothing: the search would prove nothing"
     for name, secret in {"card number": card, "expiry": expiry, "security code": code}.items():
-        assert not _found(_forms(secret), exported), f"{name} in exported telemetry"
+        assert not found(forms(secret), exported), f"{name} in exported telemetry"
     assert not any(card in text or CALLER in text or CALLER.lstrip("+") in text for text in exported)
     assert not any(_SPOKEN in text for text in exported)
     (audit,) = recorded.audits()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import jsonpickle
 import pytest
 from botbuilder.dialogs import ComponentDialog, Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 from botbuilder.schema import Activity
@@ -23,6 +24,8 @@ from telephony import (
     RecordingPolicy,
     RecordingStepDialog,
     RecordingStepOptions,
+    ResultSeal,
+    Sealer,
     SecureResult,
     SecureStep,
     StepOutcome,
@@ -37,9 +40,10 @@ from telephony import (
 )
 from telephony.testing import FakeChannel, kinds
 
-PAUSING, ENTER, HOLD, SORRY, NO_AGENT, ONE_MOMENT = (
-    "pausing", "enter four digits", "please hold", "sorry, something failed", "no agent", "one moment"
+PAUSING, ENTER, HOLD, SORRY, NO_AGENT, ONE_MOMENT, CALL_US = (
+    "pausing", "enter four digits", "please hold", "sorry, something failed", "no agent", "one moment", "call us"
 )
+SEALER = Sealer.generate()
 RESULT_TIMEOUT_S, DELAY_S = 5.0, 3.0
 OPT_OUT = MenuOption("opt-out", "*", "To stop recording, press star.", ("stop recording",))
 
@@ -76,7 +80,7 @@ def secure_call(record: bool = True, **channel) -> FakeChannel:
         entry = DigitsPrompt("digits", timers, InputPolicy(max_misses=2), say(ENTER), DigitSpec(length=4))
         secure = SecureStep(
             "secure", entry, recorder=recorder, timers=timers, result_timeout_s=RESULT_TIMEOUT_S,
-            pausing_prompt=say(PAUSING), hold_prompt=say(ONE_MOMENT),
+            pausing_prompt=say(PAUSING), sealer=SEALER, hold_prompt=say(ONE_MOMENT),
         )
         return Recorded(secure, recorder, timers, record=record)
 
@@ -149,6 +153,69 @@ async def test_the_fake_channel_can_refuse_a_command():
     assert call.result == SecureResult(secured=False)
 
 
+@pytest.mark.parametrize("channel", ["webchat", "emulator", "msteams", "directline"])
+async def test_in_a_chat_the_inner_step_never_runs(channel):
+    call = secure_call(record=False, channel=channel)
+    assert kinds(await call.connect()) == []
+    assert call.result == SecureResult(secured=False)
+
+
+async def test_a_pause_the_channel_refuses_to_take_is_a_refused_pause():
+    call = secure_call(answer_commands=True)
+    call.fail_sends(RecordingCommand.PAUSE.value, status=400)
+    assert kinds(await call.connect()) == ["start", PAUSING]
+    assert call.result == SecureResult(secured=False)
+    assert ENTER not in kinds(call.sent)
+
+
+async def test_the_inner_result_waits_for_the_resume_sealed():
+    call = await recording_secure_call()
+    await call.answer(RecordingCommand.PAUSE)
+    await call.press("1234")
+    waiting = jsonpickle.encode(call.storage.memory, unpicklable=True, make_refs=False)
+    assert '"1234"' not in waiting and '"secure.steps"' in waiting
+    await call.answer(RecordingCommand.RESUME)
+    assert call.result.result == InputResult(InputStatus.RECOGNIZED, "1234")
+
+
+def test_a_secure_step_needs_a_sealer():
+    def make(timers, recorder):
+        entry = DigitsPrompt("digits", timers, InputPolicy(), say(ENTER), DigitSpec(length=4))
+        return SecureStep("secure", entry, recorder=recorder, timers=timers, result_timeout_s=1,
+                          pausing_prompt=say(PAUSING), sealer=None)
+
+    with pytest.raises(TypeError, match="SecureStep 'secure' needs a Sealer"):
+        FakeChannel.for_dialog(make)
+
+
+class Unsealable(Dialog):
+    """A step that declares nothing about what it returns."""
+
+    async def begin_dialog(self, dc, options=None):
+        return await dc.end_dialog({"account": "12345678"})
+
+
+def test_a_step_whose_result_cannot_be_sealed_is_refused_when_the_bot_is_built():
+    def make(timers, recorder):
+        return SecureStep("secure", Unsealable("bank"), recorder=recorder, timers=timers, result_timeout_s=1,
+                          pausing_prompt=say(PAUSING), sealer=SEALER)
+
+    with pytest.raises(ValueError, match="SecureStep 'secure' cannot seal what 'bank' returns"):
+        FakeChannel.for_dialog(make)
+
+
+async def test_a_step_given_a_result_seal_has_its_result_sealed_and_opened():
+    seal = ResultSeal(to_text=lambda result: result["account"], from_text=lambda text: {"account": text})
+
+    def make(timers, recorder):
+        return SecureStep("secure", Unsealable("bank"), recorder=recorder, timers=timers, result_timeout_s=1,
+                          pausing_prompt=say(PAUSING), sealer=SEALER, result_seal=seal)
+
+    call = FakeChannel.for_dialog(make)
+    await call.connect()
+    assert call.result == SecureResult(secured=True, result={"account": "12345678"})
+
+
 # ---- the transfer --------------------------------------------------------------
 
 
@@ -158,7 +225,7 @@ def transfer_call(reason=TransferReason.ASKED, record=True, target="+14255550100
         transfer = TransferStep(
             "transfer", target=target, delay_s=DELAY_S, timers=timers, policy=policy,
             hold_prompt=lambda why: spoken(Voice(), SORRY if why is TransferReason.ERROR else HOLD),
-            no_agent_prompt=say(NO_AGENT),
+            no_agent_prompt=say(NO_AGENT), chat_prompt=lambda why: spoken(Voice(), f"{why.value}: {CALL_US}"),
         )
         return Recorded(transfer, recorder, timers, TransferOptions(reason), record=record)
 
@@ -193,10 +260,23 @@ async def test_a_failed_transfer_resumes_nothing_that_was_not_recording():
     assert kinds(await call.handoff_failed()) == [NO_AGENT]
 
 
-async def test_off_the_phone_a_transfer_ends_the_conversation():
-    call = transfer_call(channel="emulator")
-    assert kinds(await call.connect()) == [HOLD, "endOfConversation"]
-    assert call.result is StepOutcome.CALL_ENDED
+@pytest.mark.parametrize("reason", list(TransferReason))
+@pytest.mark.parametrize("channel", ["webchat", "emulator", "msteams", "directline"])
+async def test_in_a_chat_the_transfer_says_how_to_reach_an_agent_and_the_conversation_goes_on(channel, reason):
+    call = transfer_call(reason, channel=channel)
+    assert kinds(await call.connect()) == [f"{reason.value}: {CALL_US}"]
+    assert call.result is StepOutcome.DONE
+    assert len(call.timers) == 0
+
+
+@pytest.mark.parametrize("status", [400, 403, 404])
+async def test_a_transfer_the_channel_refuses_to_start_leaves_the_caller_with_the_bot(status):
+    call = transfer_call()
+    call.fail_sends("handoff.initiate", status)
+    await call.connect()
+    assert kinds(await call.wait(DELAY_S)) == ["resume", NO_AGENT]
+    assert call.result is StepOutcome.DONE
+    assert len(call.undelivered) == 1, "no second attempt"
 
 
 def test_the_transfer_target_must_be_e164():
@@ -217,7 +297,7 @@ async def test_a_line_that_does_not_pause_for_transfers_sends_no_pause():
         policy = RecordingPolicy(recorder, opt_out=OPT_OUT, pause_for_transfer=False)
         transfer = TransferStep(
             "transfer", target="+14255550100", delay_s=DELAY_S, timers=timers, policy=policy,
-            hold_prompt=say(HOLD), no_agent_prompt=say(NO_AGENT),
+            hold_prompt=say(HOLD), no_agent_prompt=say(NO_AGENT), chat_prompt=say(CALL_US),
         )
         return Recorded(transfer, recorder, timers)
 
