@@ -13,16 +13,18 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 from aiohttp.web import Request, Response
+from azure.core.credentials_async import AsyncTokenCredential
 from botbuilder.core import BotAdapter, Storage, TurnContext
 
 from bots import CallBot
 from callautomation import Connector, setup_call_automation
-from config import ConfigError, DefaultConfig
+from config import ConfigError, DefaultConfig, RecordingsScope
 from dialogs.dependencies import CallDependencies
 from dialogs.main_menu import MAIN_MENU
 from dialogs.prompts import Prompts
 from dialogs.recording_policy import recording_policy
 from hosting.adapter import StreamingCloudAdapter, channel_socket
+from hosting.app_identity import app_credential
 from hosting.auth import create_authentication
 from hosting.collector import TurnPacedCollector
 from hosting.guarded_auth import GuardedAuthentication
@@ -50,6 +52,7 @@ CONFIG = web.AppKey("config", DefaultConfig)
 AUTHENTICATION = web.AppKey("authentication", GuardedAuthentication)
 STORAGE = web.AppKey("storage", Storage)
 COLLECTOR = web.AppKey("collector", TurnPacedCollector)
+CREDENTIAL = web.AppKey("credential", AsyncTokenCredential)
 
 
 def create_bot(
@@ -101,9 +104,12 @@ def create_app(
 
     `telemetry` (from `start_telemetry`, None when off) traces and observes every call path.
     """
-    authentication = GuardedAuthentication(create_authentication(config), local_mode=config.local_mode)
+    authentication = GuardedAuthentication(
+        create_authentication(config), local_mode=config.local_mode, serving_messages=config.SERVE_API_MESSAGES
+    )
     adapter = StreamingCloudAdapter(authentication)
-    storage = create_storage(config)
+    credential = app_credential(config)  # None while every Azure service is reached with a key
+    storage = create_storage(config, credential)
     sealer = Sealer.from_config(config.CARD_DATA_KEY, setting="CARD_DATA_KEY")
     bot = create_bot(config, adapter, storage, sealer=sealer, telemetry=telemetry)
 
@@ -115,15 +121,20 @@ def create_app(
     app[AUTHENTICATION] = authentication
     app[STORAGE] = storage
     app[COLLECTOR] = TurnPacedCollector()
+    if credential is not None:
+        app[CREDENTIAL] = credential
+        app.cleanup_ctx.append(_close_credential)  # first in, so closed after everything that signs in
     adapter.use(app[COLLECTOR])
-    app.router.add_post("/api/messages", messages)
-    app.router.add_get("/api/messages", messages)
+    if config.SERVE_API_MESSAGES:  # the Telephony channel and the Emulator
+        app.router.add_post("/api/messages", messages)
+        app.router.add_get("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
-    setup_recordings(app, config)
+    recordings = setup_recordings(app, config, connector=acs_connector, credential=credential)
     if config.call_automation:  # phone calls through Azure Communication Services too
+        own_calls_only = config.recordings_scope is RecordingsScope.OWN_CALLS
         setup_call_automation(
             app, config, storage, lambda calls: create_bot(config, calls, storage, sealer=sealer, telemetry=telemetry), sealer,
-            connector=acs_connector,
+            connector=acs_connector, credential=credential, claim_recordings=recordings.claim_call if own_calls_only else None,
         )
     app.on_shutdown.append(lambda _: adapter.close_sockets())
     app.cleanup_ctx.append(_collect_between_turns)
@@ -150,6 +161,11 @@ async def messages(request: Request) -> Response:
 
 async def healthz(request: Request) -> Response:
     return web.json_response({"status": "ok"})
+
+
+async def _close_credential(app: web.Application):
+    yield
+    await app[CREDENTIAL].close()
 
 
 async def _collect_between_turns(app: web.Application):
