@@ -19,8 +19,7 @@ from devtools.azurite import AZURITE, AzuriteOverHttps, azurite_blob_service, az
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def azurite_connection_string(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
     """A connection string to a fresh Azurite blob service, shared by the session."""
-    if not AZURITE.exists():
-        pytest.fail(f"{AZURITE} is missing: run `npm install` (make test does)")
+    _require_azurite()
     async with azurite_blob_service(tmp_path_factory.mktemp("azurite")) as connection_string:
         yield connection_string
 
@@ -28,7 +27,11 @@ async def azurite_connection_string(tmp_path_factory: pytest.TempPathFactory) ->
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def azurite_over_https(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AzuriteOverHttps]:
     """Azurite's blob service over https, taking bearer tokens as Blob Storage does, shared by the session."""
-    if not AZURITE.exists():
-        pytest.fail(f"{AZURITE} is missing: run `npm install` (make test does)")
+    _require_azurite()
     async with azurite_blob_service_with_oauth(tmp_path_factory.mktemp("azurite-oauth")) as azurite:
         yield azurite
+
+
+def _require_azurite() -> None:
+    if not AZURITE.exists():
+        pytest.fail(f"{AZURITE} is missing: run `npm install` (make test does)")

@@ -11,14 +11,12 @@ audience and lifetime, not the identity's role: the roles are the templates' to 
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
 from azure.core.exceptions import HttpResponseError
 from azure.identity.aio import ManagedIdentityCredential
 from azure.storage.blob.aio import BlobServiceClient
@@ -27,8 +25,8 @@ from devtools.azurite import AzuriteOverHttps
 from devtools.processes import serve_app
 from hosting.blob_storage import BlobStorage
 from simulator.managed_identity import ManagedIdentityEndpoint
-from telephony import TELEPHONY_CHANNEL
 from tests.azurite import azurite_over_https  # noqa: F401  (fixture)
+from tests.scale.conftest import CALLER, call_activity, service_url  # noqa: F401  (fixture)
 
 STORAGE_AUDIENCE = "https://storage.azure.com"
 
@@ -77,27 +75,8 @@ async def test_without_a_token_the_account_refuses_the_app(azurite_over_https):
 # ---------------------------------------------------------------- the app as App Service runs it
 
 
-@pytest.fixture
-async def channel() -> AsyncIterator[tuple[str, list[dict]]]:
-    """The channel's service URL, collecting what the bot sends."""
-    received: list[dict] = []
-
-    async def receive(request: web.Request) -> web.Response:
-        received.append(await request.json())
-        return web.json_response({"id": f"reply-{len(received)}"})
-
-    app = web.Application()
-    app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", receive)
-    app.router.add_post("/v3/conversations/{conversation}/activities", receive)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    yield f"http://127.0.0.1:{runner.addresses[0][1]}/", received
-    await runner.cleanup()
-
-
 async def test_the_app_keeps_calls_and_recordings_in_blob_storage_with_its_identity_and_no_key(
-    azurite_over_https, tokens, channel, tmp_path: Path
+    azurite_over_https, tokens, service_url, tmp_path: Path
 ):
     identity = tokens.add_identity()
     state, recordings = f"state-{uuid.uuid4().hex[:12]}", f"recordings-{uuid.uuid4().hex[:12]}"
@@ -112,21 +91,13 @@ async def test_the_app_keeps_calls_and_recordings_in_blob_storage_with_its_ident
         "SSL_CERT_FILE": str(azurite_over_https.ca_path),  # Azurite's certificate, as Azure's would be trusted
         "LOG_LEVEL": "WARNING",
     }
-    service_url, received = channel
-    call_start = {
-        "type": "conversationUpdate", "id": "start-1", "channelId": TELEPHONY_CHANNEL, "serviceUrl": service_url,
-        "conversation": {"id": f"call-{uuid.uuid4().hex[:8]}"}, "from": {"id": "+14255550123"},
-        "recipient": {"id": "bot"}, "membersAdded": [{"id": "+14255550123"}],
-    }
+    call_start = call_activity(f"call-{uuid.uuid4().hex[:8]}", "start-1", service_url.url, "conversationUpdate",
+                               membersAdded=[{"id": CALLER}])
     async with serve_app(settings, log=tmp_path / "app.log") as server:
         async with aiohttp.ClientSession() as http:
             async with http.post(server.messages_url, json=call_start) as response:
                 assert response.status in (200, 201), (response.status, server.process.output())
-        for _ in range(100):
-            if received:
-                break
-            await asyncio.sleep(0.1)
-        assert received, f"the bot never greeted the caller:\n{server.process.output()}"
+        await service_url.wait_for(lambda activity: activity.get("type") == "message", 0, timeout_s=20)
     assert await blob_names(azurite_over_https, state), "the call's state is in the state container"
     assert await blob_names(azurite_over_https, recordings) == [], "the recordings container was created at start-up"
     assert tokens.issued and {(issued.client_id, issued.resource) for issued in tokens.issued} == {
