@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 from aiohttp.web import Request, Response
+from azure.core.credentials_async import AsyncTokenCredential
 from botbuilder.core import BotAdapter, Storage, TurnContext
 
 from bots import CallBot
 from callautomation import Connector, setup_call_automation
-from config import ConfigError, DefaultConfig
+from app_identity import app_credential
+from config import ConfigError, DefaultConfig, RecordingsScope
 from dialogs.dependencies import CallDependencies
 from dialogs.main_menu import MAIN_MENU
 from dialogs.prompts import Prompts
@@ -50,6 +52,7 @@ CONFIG = web.AppKey("config", DefaultConfig)
 AUTHENTICATION = web.AppKey("authentication", GuardedAuthentication)
 STORAGE = web.AppKey("storage", Storage)
 COLLECTOR = web.AppKey("collector", TurnPacedCollector)
+CREDENTIAL = web.AppKey("credential", AsyncTokenCredential)
 
 
 def create_bot(
@@ -121,9 +124,12 @@ def create_app(
 
     `telemetry` (from `start_telemetry`, None when off) traces and observes every call path.
     """
-    authentication = GuardedAuthentication(create_authentication(config), local_mode=config.local_mode)
+    authentication = GuardedAuthentication(
+        create_authentication(config), local_mode=config.local_mode, serving_messages=config.SERVE_API_MESSAGES
+    )
     adapter = StreamingCloudAdapter(authentication)
-    storage = create_storage(config)
+    credential = app_credential(config)  # None while every Azure service is reached with a key
+    storage = create_storage(config, credential)
     sealer = Sealer.from_config(config.CARD_DATA_KEY, setting="CARD_DATA_KEY")
     collector = TurnPacedCollector()  # one for the process: it paces collection between every adapter's turns
     bot = create_bot(config, adapter, storage, sealer=sealer, telemetry=telemetry, collector=collector)
@@ -136,11 +142,16 @@ def create_app(
     app[AUTHENTICATION] = authentication
     app[STORAGE] = storage
     app[COLLECTOR] = collector
-    app.router.add_post("/api/messages", messages)
-    app.router.add_get("/api/messages", messages)
+    if credential is not None:
+        app[CREDENTIAL] = credential
+        app.cleanup_ctx.append(_close_credential)  # first in, so closed after everything that signs in
+    if config.SERVE_API_MESSAGES:  # the Telephony channel and the Emulator
+        app.router.add_post("/api/messages", messages)
+        app.router.add_get("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
-    setup_recordings(app, config)
+    recordings = setup_recordings(app, config, connector=acs_connector, credential=credential)
     if config.call_automation:  # phone calls through Azure Communication Services too
+        own_calls_only = config.recordings_scope is RecordingsScope.OWN_CALLS
         setup_call_automation(
             app,
             config,
@@ -148,6 +159,8 @@ def create_app(
             lambda calls: create_bot(config, calls, storage, sealer=sealer, telemetry=telemetry, collector=collector),
             sealer,
             connector=acs_connector,
+            credential=credential,
+            claim_recordings=recordings.claim_call if own_calls_only else None,
         )
     app.on_shutdown.append(lambda _: adapter.close_sockets())
     app.cleanup_ctx.append(_collect_between_turns)
@@ -174,6 +187,11 @@ async def messages(request: Request) -> Response:
 
 async def healthz(request: Request) -> Response:
     return web.json_response({"status": "ok"})
+
+
+async def _close_credential(app: web.Application):
+    yield
+    await app[CREDENTIAL].close()
 
 
 async def _collect_between_turns(app: web.Application):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
+from enum import Enum
 from pathlib import Path
 from typing import Callable, Mapping, TypeVar
 from urllib.parse import urlsplit
@@ -37,6 +38,21 @@ DEFAULT_RECORDING_HOSTS = (
     "*.asyncgw.teams.microsoft.com",
     "*.ams.gov.teams.microsoft.us",
 )
+
+
+# App Service puts this where a Key Vault reference could not be resolved, instead of the secret.
+KEY_VAULT_REFERENCE_PREFIX = "@Microsoft.KeyVault("
+
+
+class RecordingsScope(str, Enum):
+    """Which recordings of the ACS resource this app exports (`RECORDINGS_SCOPE`)."""
+
+    # Every recording the resource announces: the Telephony channel starts recordings
+    # without telling the bot their ids, so a bot on that channel cannot tell its own apart.
+    RESOURCE = "resource"
+    # Only the recordings of calls this app answered (Call Automation): several bots can
+    # share one ACS resource, each exporting its own calls only (recordings/claims.py).
+    OWN_CALLS = "own-calls"
 
 
 # Where Call Automation publishes the keys that sign its callbacks.
@@ -79,8 +95,17 @@ class DefaultConfig:
 
     # Conversation state: "memory" (one process) or "blob" (shared by instances).
     STORAGE: str = "memory"
+    # Blob Storage (state, leases, recordings) is reached one of two ways: a connection
+    # string (local development and Azurite), or the account's blob endpoint with the
+    # app's own identity (Azure: no key anywhere). The connection string wins when both are set.
     AZURE_STORAGE_CONNECTION_STRING: str = field(default="", repr=False)
+    AZURE_STORAGE_ACCOUNT_URL: str = ""  # https://<account>.blob.core.windows.net/
     STATE_BLOB_CONTAINER: str = "bot-state"
+
+    # The client id of the user-assigned managed identity the app signs in to Azure with
+    # (Blob Storage, ACS). Empty: DefaultAzureCredential's own choice (a system-assigned
+    # identity in Azure, your `az login` on a laptop).
+    AZURE_CLIENT_ID: str = ""
 
     # After the call: recording export (recordings/).
     RECORDINGS_STORE: str = "local"
@@ -89,11 +114,16 @@ class DefaultConfig:
     ACS_CONNECTION_STRING: str = field(default="", repr=False)
     EVENTGRID_SECRET: str = field(default="", repr=False)
     RECORDING_HOST_ALLOWLIST: tuple[str, ...] = DEFAULT_RECORDING_HOSTS
+    RECORDINGS_SCOPE: str = RecordingsScope.RESOURCE.value
+
+    # Bot Framework activities at /api/messages (the Telephony channel, the Emulator).
+    # false: the route is not served, so a Call Automation line needs no app registration.
+    SERVE_API_MESSAGES: bool = True
 
     # Phone calls through Azure Communication Services Call Automation
     # (docs/call-automation.md). Off until CALLBACK_BASE_URL is set.
     CALLBACK_BASE_URL: str = ""  # this app's public https address, as ACS reaches it
-    ACS_ENDPOINT: str = ""  # https://<resource>.communication.azure.com, with a managed identity
+    ACS_ENDPOINT: str = ""  # https://<resource>.communication.azure.com, with the app's identity
     ACS_RESOURCE_ID: str = ""  # the resource's immutable id: the audience of ACS's callback tokens
     COGNITIVE_SERVICES_ENDPOINT: str = ""  # Azure AI services: text to speech and speech recognition
     ACS_OPENID_CONFIGURATION_URL: str = ACS_OPENID_CONFIGURATION
@@ -127,6 +157,21 @@ class DefaultConfig:
         """True when calls are answered through Call Automation."""
         return bool(self.CALLBACK_BASE_URL)
 
+    @property
+    def storage_by_identity(self) -> bool:
+        """True when Blob Storage is reached with the app's identity rather than a connection string."""
+        uses_blobs = "blob" in (self.STORAGE, self.RECORDINGS_STORE)
+        return uses_blobs and not self.AZURE_STORAGE_CONNECTION_STRING
+
+    @property
+    def acs_by_identity(self) -> bool:
+        """True when ACS is reached at ACS_ENDPOINT with the app's identity rather than an access key."""
+        return bool(self.ACS_ENDPOINT) and not self.ACS_CONNECTION_STRING
+
+    @property
+    def recordings_scope(self) -> RecordingsScope:
+        return RecordingsScope(self.RECORDINGS_SCOPE)
+
     @classmethod
     def from_env(
         cls, env: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
@@ -150,13 +195,28 @@ class DefaultConfig:
         self._check_bot_identity()
         if self.STORAGE not in ("memory", "blob"):
             raise ConfigError("STORAGE", "memory or blob", self.STORAGE)
-        if self.STORAGE == "blob" and not self.AZURE_STORAGE_CONNECTION_STRING:
-            raise ConfigError("AZURE_STORAGE_CONNECTION_STRING", "a connection string when STORAGE=blob", "")
         if self.RECORDINGS_STORE not in ("local", "blob"):
             raise ConfigError("RECORDINGS_STORE", "local or blob", self.RECORDINGS_STORE)
-        if self.RECORDINGS_STORE == "blob" and not self.AZURE_STORAGE_CONNECTION_STRING:
+        for name in ("STORAGE", "RECORDINGS_STORE"):
+            if getattr(self, name) == "blob" and not (self.AZURE_STORAGE_CONNECTION_STRING or self.AZURE_STORAGE_ACCOUNT_URL):
+                raise ConfigError(
+                    "AZURE_STORAGE_CONNECTION_STRING",
+                    f"a connection string, or AZURE_STORAGE_ACCOUNT_URL for the app's identity, when {name}=blob", "",
+                )
+        for name in ("AZURE_STORAGE_ACCOUNT_URL", "ACS_ENDPOINT"):
+            value = getattr(self, name)
+            if value and (urlsplit(value).scheme != "https" or not urlsplit(value).hostname):
+                raise ConfigError(name, "an https URL: tokens of the app's identity are sent only over https", value)
+        if self.RECORDINGS_SCOPE not in {scope.value for scope in RecordingsScope}:
+            raise ConfigError("RECORDINGS_SCOPE", "resource or own-calls", self.RECORDINGS_SCOPE)
+        if self.recordings_scope is RecordingsScope.OWN_CALLS and not self.call_automation:
             raise ConfigError(
-                "AZURE_STORAGE_CONNECTION_STRING", "a connection string when RECORDINGS_STORE=blob", ""
+                "RECORDINGS_SCOPE", "resource unless CALLBACK_BASE_URL is set: only calls this app answers "
+                "through Call Automation can be told apart", self.RECORDINGS_SCOPE,
+            )
+        if not self.SERVE_API_MESSAGES and not self.call_automation:
+            raise ConfigError(
+                "SERVE_API_MESSAGES", "true unless CALLBACK_BASE_URL is set: with neither, no call reaches the bot", "false"
             )
         if self.call_automation:
             self._check_call_automation()
@@ -226,6 +286,11 @@ def _parse(env: Mapping[str, str]) -> dict[str, object]:
         raw = env.get(f.name)
         if raw is None or (raw.strip() == "" and f.type != "str"):
             continue
+        if raw.strip().startswith(KEY_VAULT_REFERENCE_PREFIX):
+            raise ConfigError(
+                f.name, "its value from Key Vault, but App Service could not resolve the reference (the app's "
+                "identity needs the Key Vault Secrets User role on the vault, and the secret must exist)", raw.strip(),
+            )
         parsed[f.name] = parsers[str(f.type)](f.name, raw)
     return parsed
 

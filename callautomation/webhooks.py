@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 # ACS posts one event per callback; a few more is tolerated, thousands are not ACS.
 MAX_CALLBACK_EVENTS = 50
 Connector = Callable[[], aiohttp.BaseConnector]
+# Marks a call's recordings as this app's, by server call id (recordings/claims.py).
+ClaimRecordings = Callable[[str], Awaitable[None]]
 
 
 class CallAutomationBridge:
@@ -53,8 +55,10 @@ class CallAutomationBridge:
         book: CallBook,
         sealer: Sealer,
         authenticator: CallbackAuthenticator,
+        claim_recordings: ClaimRecordings | None = None,
     ) -> None:
         self._config = config
+        self._claim_recordings = claim_recordings
         self._settings = BridgeSettings.from_config(config)
         self._secret = config.EVENTGRID_SECRET.encode()
         self._adapter = adapter
@@ -120,6 +124,8 @@ class CallAutomationBridge:
 
     async def _answer(self, incoming: IncomingCall) -> bool:
         assert self._client is not None, "the bridge has not connected to ACS"
+        if self._claim_recordings is not None:  # before answering: no answered call lacks its claim
+            await self._claim_recordings(incoming.server_call_id)
         token = new_call_token()
         key = call_key(token)
         await self._book.save(
@@ -166,11 +172,15 @@ def setup_call_automation(
     sealer: Sealer,
     *,
     connector: Connector | None = None,
+    credential: AsyncTokenCredential | None = None,
+    claim_recordings: ClaimRecordings | None = None,
 ) -> CallAutomationAdapter:
     """Answer calls through Call Automation with a bot of their own (`make_bot(adapter)`).
 
     `sealer` keeps each call's callback token, and keys waiting for a missing one, sealed
     in storage. `connector` decides how ACS hosts are reached; tests point it at a local stand-in.
+    `credential` (the app's identity) signs requests to `ACS_ENDPOINT` when there is no connection string.
+    `claim_recordings` is called with each call's server call id before it is answered.
     """
     book = CallBook(storage)
     adapter = CallAutomationAdapter(book, BridgeSettings.from_config(config), sealer)
@@ -178,13 +188,12 @@ def setup_call_automation(
     adapter.bot_turn = bot.on_turn  # type: ignore[attr-defined]
     timers: CallTimers = bot.timers  # type: ignore[attr-defined]
     authenticator = CallbackAuthenticator(config.ACS_OPENID_CONFIGURATION_URL, config.ACS_RESOURCE_ID, connector)
-    bridge = CallAutomationBridge(config, adapter, book, sealer, authenticator)
+    bridge = CallAutomationBridge(config, adapter, book, sealer, authenticator, claim_recordings)
     app[CALL_AUTOMATION] = bridge
     app.router.add_post(INCOMING_PATH, bridge.incoming)
     app.router.add_post(CALLBACKS_PATH, bridge.callback)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
-        credential = _managed_identity(config)
         client = _client(config, connector, credential)
         bridge.connect(client)
         yield
@@ -192,20 +201,9 @@ def setup_call_automation(
         await adapter.close()
         await authenticator.close()
         await client.close()
-        if credential is not None:
-            await credential.close()
 
     app.cleanup_ctx.append(lifecycle)
     return adapter
-
-
-def _managed_identity(config: DefaultConfig) -> AsyncTokenCredential | None:
-    """The app's identity, when ACS is reached by endpoint rather than connection string."""
-    if config.ACS_CONNECTION_STRING:
-        return None
-    from azure.identity.aio import DefaultAzureCredential  # only needed with a managed identity
-
-    return DefaultAzureCredential()
 
 
 def _client(
@@ -213,6 +211,8 @@ def _client(
 ) -> CallAutomationClient:
     session = aiohttp.ClientSession(connector=connector() if connector else None, trust_env=True)
     transport = AioHttpTransport(session=session, session_owner=True)
-    if credential is None:
+    if config.ACS_CONNECTION_STRING:
         return CallAutomationClient.from_connection_string(config.ACS_CONNECTION_STRING, transport=transport)
+    if credential is None:
+        raise ValueError("Call Automation by ACS_ENDPOINT needs the app's credential")
     return CallAutomationClient(config.ACS_ENDPOINT, credential, transport=transport)

@@ -41,6 +41,7 @@ class ReceivedEvent:
     data: Any
     time: datetime
     cloud_event: bool
+    subject: str = ""
 
 
 def read_events(body: bytes, max_events: int = MAX_EVENTS) -> list[ReceivedEvent]:
@@ -86,7 +87,8 @@ def _read_event_grid_event(item: dict[str, Any]) -> ReceivedEvent:
     missing = [k for k in ("id", "event_type", "event_time", "data") if getattr(event, k, None) is None]
     if missing or not isinstance(event.event_type, str) or not isinstance(event.event_time, datetime):
         raise MalformedEvents(f"Event Grid event lacks {', '.join(missing) or 'a valid eventType/eventTime'}")
-    return ReceivedEvent(event.event_type, event.data, utc(event.event_time), cloud_event=False)
+    subject = event.subject if isinstance(event.subject, str) else ""
+    return ReceivedEvent(event.event_type, event.data, utc(event.event_time), cloud_event=False, subject=subject)
 
 
 def _read_cloud_event(item: dict[str, Any]) -> ReceivedEvent:
@@ -97,7 +99,8 @@ def _read_cloud_event(item: dict[str, Any]) -> ReceivedEvent:
     if not isinstance(event.type, str):
         raise MalformedEvents("CloudEvent type must be a string")
     time = event.time if isinstance(event.time, datetime) else datetime.now(timezone.utc)
-    return ReceivedEvent(event.type, event.data, utc(time), cloud_event=True)
+    subject = event.subject if isinstance(event.subject, str) else ""
+    return ReceivedEvent(event.type, event.data, utc(time), cloud_event=True, subject=subject)
 
 
 def utc(moment: datetime) -> datetime:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Mapping, NoReturn, Sequence
 
 from config import ConfigError, DefaultConfig
+from app_identity import app_credential
 
 from .archive import RecordingArchive
 from .gdpr import DataSubjectRequests
@@ -76,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _run(args: argparse.Namespace, config: DefaultConfig) -> int:
-    store = await open_store(config)
+    credential = app_credential(config)  # in Azure, the app's identity reaches the recordings
+    store = await open_store(config, credential)
     try:
         requests = DataSubjectRequests(RecordingArchive(store), JobBook(store))
         if args.command == "list":
@@ -99,6 +101,8 @@ async def _run(args: argparse.Namespace, config: DefaultConfig) -> int:
             print(f"purged {purged.recordings} recording(s) ({purged.objects} objects)")
     finally:
         await store.close()
+        if credential is not None:
+            await credential.close()
     return 0
 
 

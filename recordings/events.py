@@ -27,6 +27,12 @@ DOCUMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 # A recording event lists a few chunks. More than this in one request is not Event Grid.
 MAX_CHUNKS = 5000
 
+# The subject of RecordingFileStatusUpdated: which call, and which of its recordings.
+# A server call id is base64 and may hold "/"; a call id and a recording id do not.
+RECORDING_SUBJECT = re.compile(
+    r"^/recording/call/(?P<call>[^/]+)/serverCallId/(?P<server_call>.+)/recordingId/(?P<recording>[^/]+)$"
+)
+
 
 class MalformedDelivery(ValueError):
     """The request body is not an Event Grid delivery this webhook understands."""
@@ -48,6 +54,7 @@ class RecordingChunk:
     end_reason: str | None
     format: str | None
     available_at: datetime
+    server_call_id: str | None = None  # from the event's subject: the call the recording belongs to
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,7 @@ def parse_delivery(body: bytes) -> Delivery:
         if code is not None:
             return Delivery(validation_code=code)
         if event.type == RECORDING_FILE_STATUS_UPDATED:
-            delivery.chunks.extend(_read_chunks(event.data, event.time))
+            delivery.chunks.extend(_read_chunks(event.data, event.time, _server_call_id(event.subject)))
             if len(delivery.chunks) > MAX_CHUNKS:
                 raise DeliveryTooLarge(f"more than {MAX_CHUNKS} recording chunks in one delivery")
         else:
@@ -84,7 +91,12 @@ def parse_delivery(body: bytes) -> Delivery:
     return delivery
 
 
-def _read_chunks(data: Any, available_at: datetime) -> list[RecordingChunk]:
+def _server_call_id(subject: str) -> str | None:
+    match = RECORDING_SUBJECT.match(subject)
+    return match.group("server_call") if match else None
+
+
+def _read_chunks(data: Any, available_at: datetime, server_call_id: str | None) -> list[RecordingChunk]:
     try:
         raw_chunks = data["recordingStorageInfo"]["recordingChunks"]
     except (TypeError, KeyError):
@@ -115,6 +127,7 @@ def _read_chunks(data: Any, available_at: datetime) -> list[RecordingChunk]:
                 end_reason=_optional_str(raw.get("endReason")),
                 format=_optional_str(recording_format),
                 available_at=available_at,
+                server_call_id=server_call_id,
             )
         )
     return chunks

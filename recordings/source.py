@@ -2,8 +2,9 @@
 
 Uses the SDK's `CallAutomationClient.download_recording`, which signs each
 request with the resource's access key (HMAC-SHA256 over the method, path,
-date, the ACS endpoint host and the body hash). What the SDK does with the URL
-matters for safety and for testing:
+date, the ACS endpoint host and the body hash), or sends a bearer token of the
+app's identity when the resource is reached by endpoint. What the SDK does with
+the URL matters for safety and for testing:
 
 * the URL from the event is requested as given; the SDK does not rewrite its
   host, it only adds ``x-ms-host: <ACS endpoint host>`` and signs for that host;
@@ -30,6 +31,7 @@ from urllib.parse import urljoin
 
 import aiohttp
 from azure.communication.callautomation.aio import CallAutomationClient
+from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import HttpResponseError, IncompleteReadError, ServiceRequestError, ServiceResponseError
 from azure.core.pipeline import PipelineResponse
 from azure.core.pipeline.policies import AsyncRedirectPolicy
@@ -101,17 +103,24 @@ class AcsRecordingSource:
         *,
         connector: Callable[[], aiohttp.BaseConnector] | None = None,
     ) -> "AcsRecordingSource":
-        """Build the client. `connector` decides how hosts are reached (DNS, TLS); tests
-        use it to point the ACS storage hosts at a local stand-in. Call from a running loop."""
-        session = aiohttp.ClientSession(
-            connector=connector() if connector else None, auto_decompress=False, trust_env=True
-        )
-        transport = AioHttpTransport(session=session, session_owner=True, connection_data_block_size=BLOCK_SIZE)
-        # Retries belong to the job (with backoff, bounded by the 48-hour window), not the pipeline.
-        client = CallAutomationClient.from_connection_string(
-            connection_string, transport=transport, retry_total=0, redirect_policy=AllowListedRedirects(allowed_hosts)
-        )
-        return cls(client, allowed_hosts)
+        """Build the client, signing with the resource's access key. `connector` decides how
+        hosts are reached (DNS, TLS); tests use it to point the ACS storage hosts at a local
+        stand-in. Call from a running loop."""
+        options = _client_options(allowed_hosts, connector)
+        return cls(CallAutomationClient.from_connection_string(connection_string, **options), allowed_hosts)
+
+    @classmethod
+    def with_identity(
+        cls,
+        endpoint: str,
+        credential: AsyncTokenCredential,
+        allowed_hosts: HostAllowList,
+        *,
+        connector: Callable[[], aiohttp.BaseConnector] | None = None,
+    ) -> "AcsRecordingSource":
+        """Build the client for the resource at `endpoint`, authenticated with the app's identity
+        (a bearer token instead of the HMAC signature). Call from a running loop."""
+        return cls(CallAutomationClient(endpoint, credential, **_client_options(allowed_hosts, connector)), allowed_hosts)
 
     async def fetch(self, url: str, upload: Upload) -> int:
         if not self._allowed.permits(url):
@@ -168,6 +177,16 @@ class AcsRecordingSource:
 
     async def close(self) -> None:
         await self._client.close()
+
+
+def _client_options(allowed_hosts: HostAllowList, connector: Callable[[], aiohttp.BaseConnector] | None) -> dict[str, Any]:
+    session = aiohttp.ClientSession(connector=connector() if connector else None, auto_decompress=False, trust_env=True)
+    return {
+        "transport": AioHttpTransport(session=session, session_owner=True, connection_data_block_size=BLOCK_SIZE),
+        # Retries belong to the job (with backoff, bounded by the 48-hour window), not the pipeline.
+        "retry_total": 0,
+        "redirect_policy": AllowListedRedirects(allowed_hosts),
+    }
 
 
 def _announced_total(response: object) -> int | None:

@@ -39,7 +39,7 @@ class Backoff:
 
 
 class SourceNotConfigured(DownloadError):
-    """No ACS connection string: jobs wait until one is configured."""
+    """Neither an ACS connection string nor ACS_ENDPOINT: jobs wait until one is configured."""
 
 
 class RecordingWorker:
@@ -72,7 +72,10 @@ class RecordingWorker:
 
     async def start(self) -> None:
         if self._source is None:
-            log.warning("ACS_CONNECTION_STRING is empty: recordings are queued but not downloaded until it is set")
+            log.warning(
+                "ACS_CONNECTION_STRING and ACS_ENDPOINT are empty: recordings are queued but not downloaded "
+                "until one is set"
+            )
         self._tasks = [asyncio.create_task(self._run(), name=f"recording-worker-{i}") for i in range(self._concurrency)]
         pending = await self._book.pending()
         if pending:
@@ -163,7 +166,7 @@ class RecordingWorker:
 
     async def _download(self, job: RecordingJob) -> str:
         if self._source is None:
-            raise SourceNotConfigured("ACS_CONNECTION_STRING is empty")
+            raise SourceNotConfigured("ACS_CONNECTION_STRING and ACS_ENDPOINT are empty")
         raw_metadata = await self._source.fetch_small(job.metadata_location)
         metadata = RecordingMetadata.parse(raw_metadata)
         if metadata.refused_participants:

@@ -190,3 +190,54 @@ def test_callbacks_go_to_https_except_on_this_machine(url):
         DefaultConfig.from_env({**CALL_AUTOMATION, "CALLBACK_BASE_URL": url}, env_file=None)
     local = DefaultConfig.from_env({**CALL_AUTOMATION, "CALLBACK_BASE_URL": "http://127.0.0.1:3978"}, env_file=None)
     assert local.call_automation
+
+
+# ---------------------------------------------------------------- Azure without keys
+
+
+def test_blob_storage_can_be_reached_by_account_url_with_the_apps_identity():
+    config = DefaultConfig.from_env(
+        {"STORAGE": "blob", "RECORDINGS_STORE": "blob", "AZURE_STORAGE_ACCOUNT_URL": "https://acct.blob.core.windows.net/"},
+        env_file=None,
+    )
+    assert config.storage_by_identity
+    keyed = DefaultConfig.from_env({"STORAGE": "blob", "AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true",
+                                    "AZURE_STORAGE_ACCOUNT_URL": "https://acct.blob.core.windows.net/"}, env_file=None)
+    assert not keyed.storage_by_identity, "a connection string wins: local development and Azurite"
+
+
+@pytest.mark.parametrize(
+    "env, named",
+    [
+        ({"STORAGE": "blob", "AZURE_STORAGE_ACCOUNT_URL": "http://acct.blob.core.windows.net/"}, "AZURE_STORAGE_ACCOUNT_URL"),
+        ({**CALL_AUTOMATION, "ACS_CONNECTION_STRING": "", "ACS_ENDPOINT": "r.communication.azure.com"}, "ACS_ENDPOINT"),
+        ({"RECORDINGS_STORE": "blob"}, "AZURE_STORAGE_CONNECTION_STRING"),
+        ({"RECORDINGS_SCOPE": "mine"}, "RECORDINGS_SCOPE"),
+        ({"RECORDINGS_SCOPE": "own-calls"}, "RECORDINGS_SCOPE"),
+        ({"SERVE_API_MESSAGES": "false"}, "SERVE_API_MESSAGES"),
+    ],
+)
+def test_a_setting_that_cannot_work_in_azure_is_named(env, named):
+    with pytest.raises(ConfigError) as refused:
+        DefaultConfig.from_env(env, env_file=None)
+    assert refused.value.name == named
+
+
+def test_a_call_automation_line_needs_no_app_registration_and_can_keep_to_its_own_recordings():
+    config = DefaultConfig.from_env(
+        {**CALL_AUTOMATION, "SERVE_API_MESSAGES": "false", "RECORDINGS_SCOPE": "own-calls"}, env_file=None
+    )
+    assert config.local_mode and not config.SERVE_API_MESSAGES
+    assert config.recordings_scope.value == "own-calls"
+
+
+@pytest.mark.parametrize("name", ["CARD_DATA_KEY", "EVENTGRID_SECRET", "MicrosoftAppPassword"])
+def test_a_key_vault_reference_app_service_could_not_resolve_stops_start_up_naming_it(name):
+    """App Service leaves the reference itself in the setting when it cannot read the secret."""
+    reference = "@Microsoft.KeyVault(VaultName=kv-contoso;SecretName=card-data-key)"
+    with pytest.raises(ConfigError) as refused:
+        DefaultConfig.from_env({"MicrosoftAppId": APP_ID, "MicrosoftAppTenantId": TENANT_ID,
+                                "MicrosoftAppType": "SingleTenant", "MicrosoftAppPassword": "s", name: reference},
+                               env_file=None)
+    assert refused.value.name == name
+    assert "Key Vault Secrets User" in str(refused.value)

@@ -36,11 +36,12 @@ T = TypeVar("T")
 class GuardedAuthentication(BotFrameworkAuthentication):
     """Delegates to `inner`; see the module docstring for what it changes."""
 
-    def __init__(self, inner: BotFrameworkAuthentication, *, local_mode: bool):
+    def __init__(self, inner: BotFrameworkAuthentication, *, local_mode: bool, serving_messages: bool = True):
+        """`serving_messages` False: /api/messages is not served, so local mode opens nothing to warn about."""
         self._inner = inner
         self._local_mode = local_mode
         signing_keys.install()
-        if local_mode:
+        if local_mode and serving_messages:
             log.warning(
                 "MicrosoftAppId is empty: authentication is OFF. Anyone who can reach this port can post "
                 "activities as any caller and have the bot send to any service URL. Keep HOST=127.0.0.1, "

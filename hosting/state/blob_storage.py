@@ -45,11 +45,15 @@ def blob_name(key: str) -> str:
 class BlobStorage(Storage):
     """A `botbuilder.core.Storage` on one blob container, with ETag optimistic concurrency."""
 
-    def __init__(self, connection_string: str, container: str):
-        self._service = BlobServiceClient.from_connection_string(connection_string)
+    def __init__(self, service: BlobServiceClient, container: str):
+        self._service = service
         self._container: ContainerClient = self._service.get_container_client(container)
         self._container_ready = False
         self._container_lock = asyncio.Lock()
+
+    @classmethod
+    def from_connection_string(cls, connection_string: str, container: str) -> "BlobStorage":
+        return cls(BlobServiceClient.from_connection_string(connection_string), container)
 
     async def read(self, keys: list[str]) -> dict[str, Any]:
         if not keys:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from azure.core.credentials_async import AsyncTokenCredential
 from botbuilder.core import Storage
 
 from config import DefaultConfig
+from app_identity import blob_service
 from hosting.state.blob_leases import BlobLeases
 from hosting.state.blob_storage import BlobStorage
 from hosting.state.leases import Leases
@@ -12,13 +14,14 @@ from hosting.state.memory_leases import MemoryLeases
 from hosting.state.memory_storage import MemoryStorage
 
 
-def create_storage(config: DefaultConfig) -> Storage:
+def create_storage(config: DefaultConfig, credential: AsyncTokenCredential | None = None) -> Storage:
     """`MemoryStorage` for one process (the default), `BlobStorage` when instances share state.
     Both keep items encoded (pickle in memory, jsonpickle in blobs) and refuse stale
-    writes. The blob store creates its container on first use and has `async close()`.
+    writes. The blob store creates its container on first use and has `async close()`;
+    it signs in with `credential` (the app's identity) unless a connection string is set.
     """
     if config.STORAGE == "blob":
-        return BlobStorage(config.AZURE_STORAGE_CONNECTION_STRING, config.STATE_BLOB_CONTAINER)
+        return BlobStorage(blob_service(config, credential), config.STATE_BLOB_CONTAINER)
     return MemoryStorage()
 
 

@@ -14,7 +14,7 @@ from typing import AsyncIterator
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import BlobBlock
-from azure.storage.blob.aio import BlobClient, ContainerClient
+from azure.storage.blob.aio import BlobClient, BlobServiceClient, ContainerClient
 
 BLOCK_SIZE = 4 * 1024 * 1024
 
@@ -22,18 +22,19 @@ BLOCK_SIZE = 4 * 1024 * 1024
 class BlobStore:
     """Objects are block blobs in one container; the log is an append blob."""
 
-    def __init__(self, container: ContainerClient):
-        self._container = container
+    def __init__(self, service: BlobServiceClient, container_name: str):
+        self._service = service
+        self._container: ContainerClient = service.get_container_client(container_name)
 
     @classmethod
-    async def open(cls, connection_string: str, container_name: str) -> "BlobStore":
-        """Connect and create the container when it does not exist yet."""
-        container = ContainerClient.from_connection_string(connection_string, container_name)
+    async def open(cls, service: BlobServiceClient, container_name: str) -> "BlobStore":
+        """Create the container when it does not exist yet."""
+        store = cls(service, container_name)
         try:
-            await container.create_container()
+            await store._container.create_container()
         except ResourceExistsError:
             pass
-        return cls(container)
+        return store
 
     def __repr__(self) -> str:
         return f"BlobStore(container={self._container.container_name!r})"
@@ -98,7 +99,7 @@ class BlobStore:
             await blob.append_block(data)
 
     async def close(self) -> None:
-        await self._container.close()
+        await self._service.close()
 
 
 class BlobUpload:

@@ -22,6 +22,7 @@ class AcsError(Exception):
 
 
 HMAC_FAILED = AcsError(401, "7509", "HMAC-SHA256 validation failed")
+NOT_AUTHORISED = AcsError(401, "401", "The bearer token is not valid for this resource, or its identity has no role on it.")
 CALL_NOT_FOUND = AcsError(404, "8522", "Call not found.")
 RECORDING_NOT_FOUND = AcsError(404, "8522", "Recording not found.")
 CALL_NOT_ESTABLISHED = AcsError(400, "8501", "Action is not supported when call is not established.")

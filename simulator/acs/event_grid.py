@@ -17,6 +17,7 @@ import aiohttp
 TOPIC = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/standin/providers/"
          "Microsoft.Communication/communicationServices/standin-resource")
 INCOMING_CALL = "Microsoft.Communication.IncomingCall"
+RECORDING_FILE_STATUS_UPDATED = "Microsoft.Communication.RecordingFileStatusUpdated"
 SUBSCRIPTION_VALIDATION = "Microsoft.EventGrid.SubscriptionValidationEvent"
 
 
@@ -47,6 +48,28 @@ def incoming_call_event(caller: str, called: str, server_call_id: str, correlati
             "correlationId": correlation_id,
         },
         "eventType": INCOMING_CALL,
+        "dataVersion": "1.0",
+        "metadataVersion": "1",
+        "eventTime": dt.datetime.now(dt.timezone.utc).isoformat(),
+    }
+
+
+def recording_file_event(call_id: str, server_call_id: str, recording_id: str, chunks: list[dict]) -> dict:
+    """A recording's files are ready: the event names the call only in its subject, never a number."""
+    return {
+        "id": str(uuid.uuid4()),
+        "topic": TOPIC,
+        "subject": f"/recording/call/{call_id}/serverCallId/{server_call_id}/recordingId/{recording_id}",
+        "data": {
+            "recordingStorageInfo": {"recordingChunks": chunks},
+            "recordingStartTime": dt.datetime.now(dt.timezone.utc).isoformat(),
+            "recordingDurationMs": 15000,
+            "recordingContentType": "Audio",
+            "recordingChannelType": "Mixed",
+            "recordingFormatType": "Wav",
+            "sessionEndReason": "CallEnded",
+        },
+        "eventType": RECORDING_FILE_STATUS_UPDATED,
         "dataVersion": "1.0",
         "metadataVersion": "1",
         "eventTime": dt.datetime.now(dt.timezone.utc).isoformat(),

@@ -3,7 +3,8 @@
 Serves each chunk's media and metadata at ``/v1/objects/<id>/content/...``,
 honours ``Range``, counts requests, and can inject faults: 500s, a connection
 cut mid-body, a stall, slow bodies, redirects. Requests must carry the SDK's
-HMAC signature for the ACS resource (see hmac_check).
+HMAC signature for the ACS resource (see hmac_check), or a bearer token of an identity
+with a role on it (see entra_check).
 """
 
 from __future__ import annotations

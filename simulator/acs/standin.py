@@ -2,7 +2,8 @@
 
 - ``storage.asm.skype.com``: recording files (recording_files).
 - ``standin-resource.communication.azure.com``: the Call Automation REST API (call_automation),
-  HMAC-checked like the resource.
+  HMAC-checked like the resource, or reached with a bearer token of an identity that has
+  a role on it (entra_check).
 - ``acscallautomation.communication.azure.com``: the OpenID configuration and JWKS that
   callback tokens verify against (callbacks).
 
@@ -25,7 +26,8 @@ from . import errors
 from .call_automation import CallAutomation, Faults
 from .callbacks import JWKS_PATH, OPENID_PATH, CallbackQueue, CallbackRouter, CallbackSigner, CallbackToken
 from .calls import StandInCall
-from .event_grid import deliver, incoming_call_event, validation_event
+from .event_grid import deliver, incoming_call_event, recording_file_event, validation_event
+from .entra_check import RoleAssignments, TokenIssuer
 from .hmac_check import signature_ok
 from .recording_files import Fault, Payload, RecordingFiles, Seen
 from .tls import ACS_HOST, CALLBACK_ISSUER_HOST, STORAGE_HOST, server_context
@@ -42,7 +44,8 @@ class AcsStandIn:
         self.play_seconds: float | None = 0.0
         self.key_fetches = 0  # requests for the OpenID configuration and its keys
         self.port = 0
-        self.files = RecordingFiles(self.url, self._signed)
+        self.roles = RoleAssignments()
+        self.files = RecordingFiles(self.url, self._authorised)
         self._signer = CallbackSigner(self.resource_id)
         self._router = CallbackRouter()
         self._calls = CallAutomation(self._new_queue, lambda: self.play_seconds)
@@ -74,6 +77,15 @@ class AcsStandIn:
     @property
     def connection_string(self) -> str:
         return f"endpoint=https://{ACS_HOST}:{self.port}/;accesskey={self.access_key}"
+
+    @property
+    def endpoint(self) -> str:
+        """The resource's endpoint, as `ACS_ENDPOINT` names it for an app signing in with its identity."""
+        return f"https://{ACS_HOST}:{self.port}/"
+
+    def grant(self, issuer: TokenIssuer, principal_id: str) -> None:
+        """Give an identity a role on the resource: its bearer tokens from `issuer` are accepted from now on."""
+        self.roles.grant(issuer, principal_id)
 
     @property
     def openid_configuration_url(self) -> str:
@@ -120,6 +132,24 @@ class AcsStandIn:
                              "SubscriptionValidation")
         return json.loads(body)
 
+    def recording_files_ready(self, call: StandInCall, media: Payload) -> dict:
+        """The call's last recording is written: its files are served, and this is the
+        `RecordingFileStatusUpdated` event Event Grid delivers to every recordings subscription."""
+        recording = call.recordings[-1]
+        document_id = f"0-standin-{uuid.uuid4().hex[:24]}"
+        metadata = {
+            "resourceId": self.resource_id, "callId": call.correlation_id, "chunkDocumentId": document_id,
+            "chunkIndex": 0, "chunkStartTime": recording.started.isoformat(), "chunkDuration": 15000.0,
+            "pauseResumeIntervals": [], "recordingInfo": {"contentType": "mixed", "channelType": "audio", "format": "wav"},
+            "participants": [{"participantId": f"4:{call.caller}"}, {"participantId": f"4:{call.called}"}],
+        }
+        chunk = self.files.add_recording(document_id, media, metadata)
+        return recording_file_event(call.correlation_id, call.server_call_id, recording.id, [chunk])
+
+    async def deliver_event(self, url: str, event: dict) -> dict:
+        """Event Grid delivers `event` to one subscription's webhook; returns the webhook's JSON answer."""
+        return json.loads(await deliver(self._client(), url, event, "Notification"))
+
     # ---- recording files (the storage host) ------------------------------------------------------------
     @property
     def verify_signatures(self) -> bool:
@@ -159,8 +189,9 @@ class AcsStandIn:
     def _new_queue(self, on_delivered) -> CallbackQueue:  # noqa: ANN001
         return CallbackQueue(self._client, self._signer, self.faults.token_mode, self._router, on_delivered)
 
-    def _signed(self, request: web.Request, body: bytes) -> bool:
-        return signature_ok(request, body, self.access_key, ACS_HOST, self.port)
+    def _authorised(self, request: web.Request, body: bytes) -> bool:
+        """Signed with the access key, or a bearer token of an identity with a role here."""
+        return signature_ok(request, body, self.access_key, ACS_HOST, self.port) or self.roles.allows(request)
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         host = request.host.split(":")[0]
@@ -184,8 +215,10 @@ class AcsStandIn:
     def _rest(self, handler):  # noqa: ANN001, ANN202
         async def checked(request: web.Request) -> web.StreamResponse:
             raw = await request.read()
-            if not self._signed(request, raw):
-                return errors.HMAC_FAILED.response()
+            if not self._authorised(request, raw):
+                refusal = errors.NOT_AUTHORISED if request.headers.get("Authorization", "").startswith("Bearer ") \
+                    else errors.HMAC_FAILED
+                return refusal.response()
             try:
                 body = json.loads(raw) if raw else {}
             except ValueError:

@@ -8,8 +8,10 @@ host to 127.0.0.1 and which trusts that CA.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import socket
 import ssl
+from collections.abc import Sequence
 from pathlib import Path
 
 import aiohttp
@@ -25,8 +27,11 @@ CALLBACK_ISSUER_HOST = "acscallautomation.communication.azure.com"
 CERTIFICATE_NAMES = (STORAGE_HOST, "*.asm.skype.com", "*.communication.azure.com")
 
 
-def make_tls(directory: Path) -> tuple[Path, Path, Path]:
-    """A CA and a server certificate for the ACS hosts; returns (ca, cert, key) paths."""
+def make_tls(
+    directory: Path, names: Sequence[str] = CERTIFICATE_NAMES, ip_addresses: Sequence[str] = ()
+) -> tuple[Path, Path, Path]:
+    """A CA and a server certificate for `names` (the ACS hosts by default) and `ip_addresses`;
+    returns (ca, cert, key) paths."""
     now = dt.datetime.now(dt.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ACS stand-in test CA")])
@@ -40,11 +45,12 @@ def make_tls(directory: Path) -> tuple[Path, Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, STORAGE_HOST)]))
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
         .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=2))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name) for name in CERTIFICATE_NAMES]),
-                       critical=False)
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.DNSName(name) for name in names] + [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ip_addresses]
+        ), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     directory.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ import pytest
 from callautomation.settings import INCOMING_PATH
 
 from ..deployment.test_templates import (
+    assert_secret_webhook,
     INCOMING_CALL_EVENT,
     INCOMING_CALLS_PATHS,
     load,
@@ -26,6 +27,4 @@ def test_incoming_calls_for_the_bots_number_only_reach_the_bridge_with_the_secre
     (only_number,) = calls["properties"]["filter"]["advancedFilters"]
     assert only_number == {"operatorType": "StringIn", "key": "data.to.PhoneNumber.Value",
                            "values": ["[parameters('phoneNumber')]"]}
-    url = webhook_url(template, calls)
-    assert f"'{INCOMING_PATH}?code='" in url and "parameters('eventGridSecret')" in url
-    assert "defaultHostName" in url
+    assert_secret_webhook(*webhook_url(template, calls), INCOMING_PATH)

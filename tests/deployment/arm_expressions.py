@@ -4,9 +4,12 @@ A switch such as `telemetry=off` acts through `condition`s and `if()`s: whether 
 leaves a resource out or a setting empty is a question of evaluating them. This evaluates the
 template language (function calls, string literals, property and index access) for the
 functions that need no Azure: `parameters`, `variables`, `if` (only the branch taken, as ARM
-does), `equals`, `not`, `and`, `or`, `empty`, `concat`, `take`. Every other function
-(`reference`, `resourceId`, `guid`, `listKeys`, ...) becomes a `Deferred` value that records
-what it was called with, so a test can still say which resource a value comes from.
+does), `equals`, `not`, `and`, `or`, `empty`, `concat`, `format`, `take`, `replace`,
+`createObject`, `union`, `length`, `tryGet` and `fail` (which stops the deployment with its
+message: `DeploymentFailed`). Every other function (`reference`, `resourceId`, `guid`,
+`listKeys`, ...) becomes a `Deferred` value that records what it was called with, so a test can
+still say which resource a value comes from; or, when the scope is given `azure`, what that
+function answers for it (what `reference()` returns for an existing resource, say).
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ class Deferred:
 
 class Unevaluable(ValueError):
     """An expression that needs a `Deferred` value where a concrete one is required."""
+
+
+class DeploymentFailed(RuntimeError):
+    """The template called `fail(message)`: ARM stops the deployment with that message."""
 
 
 @dataclass(frozen=True)
@@ -104,9 +111,18 @@ def _parse(text: str) -> Any:
 
 
 class Scope:
-    """One template's parameters (given values over defaults) and variables."""
+    """One template's parameters (given values over defaults) and variables.
 
-    def __init__(self, template: dict[str, Any], given: dict[str, Any]):
+    `azure`, when given, answers the calls only Azure can (`reference(...)`): a value, or None
+    to leave the call `Deferred`.
+    """
+
+    def __init__(
+        self,
+        template: dict[str, Any],
+        given: dict[str, Any],
+        azure: Callable[[Deferred], Any] | None = None,
+    ):
         declared = template.get("parameters", {})
         unknown = set(given) - set(declared)
         if unknown:
@@ -116,6 +132,7 @@ class Scope:
             for name, spec in declared.items()
         }
         self._variables = template.get("variables", {})
+        self._azure = azure
 
     def value(self, node: Any) -> Any:
         """A template value (string, object, array) with its expressions evaluated."""
@@ -145,9 +162,13 @@ class Scope:
             return self._parameters[args[0]]
         if node.name == "variables":
             return self.value(self._variables[args[0]])
+        if node.name == "fail":
+            raise DeploymentFailed(args[0])
         function = _FUNCTIONS.get(node.name)
         if function is None or any(isinstance(arg, Deferred) for arg in args):
-            return Deferred(node.name, args)
+            deferred = Deferred(node.name, args)
+            answer = self._azure(deferred) if self._azure is not None and function is None else None
+            return deferred if answer is None else answer
         return function(*args)
 
 
@@ -157,14 +178,36 @@ def _concrete(value: Any) -> Any:
     return value
 
 
+def _format(template: str, *args: Any) -> str:
+    return re.sub(r"\{(\d+)\}", lambda m: str(args[int(m.group(1))]), template)
+
+
+def _try_get(value: Any, *keys: Any) -> Any:
+    """ARM's `tryGet`: the value at `keys`, or null where one is missing."""
+    for key in keys:
+        if isinstance(value, dict) and key in value:
+            value = value[key]
+        elif isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value):
+            value = value[key]
+        else:
+            return None
+    return value
+
+
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "equals": lambda a, b: a == b,
     "not": lambda a: not a,
     "and": lambda *values: all(values),
     "or": lambda *values: any(values),
-    "empty": lambda value: len(value) == 0,
+    "empty": lambda value: value is None or len(value) == 0,
     "concat": lambda *parts: "".join(parts),
+    "format": _format,
     "take": lambda value, count: value[:count],
+    "replace": lambda value, old, new: value.replace(old, new),
+    "length": len,
+    "createObject": lambda *pairs: dict(zip(pairs[::2], pairs[1::2])),
+    "union": lambda *objects: {key: value for o in objects for key, value in o.items()},
+    "tryGet": _try_get,
     "true": lambda: True,
     "false": lambda: False,
 }

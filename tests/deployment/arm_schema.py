@@ -29,10 +29,11 @@ REQUIRED = 1
 READ_ONLY = 2
 
 # Keys of a template's resource element that ARM reads itself: they are not sent in the
-# resource's body. `type` and `apiVersion` choose the definition the body is checked against.
+# resource's body. `type` and `apiVersion` choose the definition the body is checked against;
+# `@options` (template language 2.0) holds deployment options such as `onlyIfNotExists`.
 TEMPLATE_KEYS = frozenset(
     {"type", "apiVersion", "condition", "dependsOn", "comments", "copy", "resourceGroup",
-     "subscriptionId", "scope", "resources"}
+     "subscriptionId", "scope", "resources", "@options", "existing"}
 )
 
 

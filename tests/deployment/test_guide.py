@@ -194,3 +194,61 @@ def test_call_automation_turns_on_the_acs_identity_before_the_web_app_is_deploye
 def test_no_setting_is_changed_outside_the_template():
     """A redeploy replaces every app setting: one set with the CLI is silently lost."""
     assert not [c for c in READING.commands if c[:4] == ["az", "webapp", "config", "appsettings"]]
+
+
+GUIDE_TEXT = GUIDE.read_text(encoding="utf-8")
+
+
+def section(title: str) -> str:
+    """The text of the `## title` section, up to the next heading of the same level."""
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", GUIDE_TEXT, re.S | re.M)
+    assert match, f"the guide has no section {title!r}"
+    return match.group(1)
+
+
+def test_the_guide_leads_with_call_automation_which_needs_no_app_registration():
+    assert READING.variables["PATH_CHOICE"] == "callAutomation"
+    assert GUIDE_TEXT.index("### 8a. Call Automation") < GUIDE_TEXT.index("### 8b. Telephony channel")
+    assert GUIDE_TEXT.index("**Call Automation** (start here)") < GUIDE_TEXT.index("**Telephony channel**")
+    first_step = section("1. Sign in, register the resource providers, choose names")
+    assert re.search(r"^APP_ID=\s", first_step, re.M), "the commands work for Call Automation without an app id"
+
+
+def test_no_secret_is_made_or_passed_in_the_shell():
+    """The template generates them in the Key Vault, which the Event Grid templates read."""
+    assert "openssl rand" not in GUIDE_TEXT
+    for deployment in READING.deployments:
+        assert not {"cardDataKey", "eventGridSecret"} & deployment.given
+
+
+def test_before_you_start_says_what_subscription_a_number_needs_and_what_bills():
+    before = section("Before you start")
+    assert "paid Azure subscription" in before and "billing address" in before
+    assert "free trial" in before and "credit" in before
+    costs = before[before.index("### What it costs"):]
+    for bills in ("App Service plan", "Phone number", "PSTN minutes", "Call recording", "Log Analytics"):
+        assert f"| {bills}" in costs, f"the cost table lacks {bills}"
+    assert "**24/7**" in costs and "both ways" in costs and "To keep a trial cheap" in costs
+
+
+def test_step_3_checks_the_calling_capabilities_with_a_query():
+    (listing,) = [c for c in READING.commands if c[:4] == ["az", "communication", "phonenumber", "list"]]
+    query = listing[listing.index("--query") + 1]
+    assert "capabilities.calling" in query and "phoneNumber" in query
+
+
+def test_remove_everything_covers_the_group_the_number_the_registration_and_the_soft_deleted_names():
+    removal = section("Remove everything")
+    for command in ("az group delete", "az keyvault purge", "az cognitiveservices account purge", "az ad app delete"):
+        assert command in removal, f"Remove everything lacks {command}"
+    assert "phone number is released for good" in removal
+
+
+def test_troubleshooting_quotes_the_templates_own_message_for_a_missing_acs_identity():
+    template = load(REPO / "deploymentTemplates" / "deployUseExistResourceGroup" / "template-BotApp-with-rg.json")
+    (role,) = [r for r in all_resources(template) if r.get("condition") == "[variables('callAutomation')]"
+               and r["type"] == "Microsoft.Authorization/roleAssignments"]
+    message = re.search(r"has no system-assigned managed identity[^.]*\.", role["properties"]["principalId"]).group(0)
+    troubleshooting = section("Troubleshooting")
+    assert message in troubleshooting
+    assert "The language expression property 'identity' doesn't exist" in troubleshooting

@@ -135,6 +135,30 @@ def wrong_workbook_kind(t: dict[str, Any]) -> None:
     first(t, "Microsoft.Insights/workbooks")["kind"] = "user"
 
 
+def misspell_rbac_authorization(t: dict[str, Any]) -> None:
+    vault = first(t, "Microsoft.KeyVault/vaults")["properties"]
+    vault["enableRBACAuthorization"] = vault.pop("enableRbacAuthorization")
+
+
+def wrong_vault_sku_family(t: dict[str, Any]) -> None:
+    first(t, "Microsoft.KeyVault/vaults")["properties"]["sku"]["family"] = "B"
+
+
+def secret_value_at_the_top(t: dict[str, Any]) -> None:
+    secret = first(t, "Microsoft.KeyVault/vaults/secrets")
+    secret["value"] = secret["properties"].pop("value")
+
+
+def give_an_identity_properties(t: dict[str, Any]) -> None:
+    """A user-assigned identity has none to set: its client and principal ids are Azure's."""
+    first(t, "Microsoft.ManagedIdentity/userAssignedIdentities")["properties"] = {"clientId": "00000000"}
+
+
+def misspell_shared_key_access(t: dict[str, Any]) -> None:
+    properties = first(t, "Microsoft.Storage/storageAccounts")["properties"]
+    properties["allowSharedKeyAcess"] = properties.pop("allowSharedKeyAccess")
+
+
 TYPOS: list[tuple[Path, Callable[[dict[str, Any]], None], ProblemKind, str]] = [
     (BOT_APP, misspell_https_only, ProblemKind.UNKNOWN_PROPERTY, "'httpOnly'"),
     (BOT_APP, misspell_web_sockets, ProblemKind.UNKNOWN_PROPERTY, "did you mean 'webSocketsEnabled'?"),
@@ -156,6 +180,11 @@ TYPOS: list[tuple[Path, Callable[[dict[str, Any]], None], ProblemKind, str]] = [
     (BOT_APP, drop_workbook_data, ProblemKind.MISSING_REQUIRED, "serializedData"),
     (BOT_APP, workbook_as_object, ProblemKind.WRONG_TYPE, "expected a string"),
     (BOT_APP, wrong_workbook_kind, ProblemKind.WRONG_VALUE, "'user' is not one of the known values"),
+    (BOT_APP, misspell_rbac_authorization, ProblemKind.UNKNOWN_PROPERTY, "did you mean 'enableRbacAuthorization'?"),
+    (BOT_APP, wrong_vault_sku_family, ProblemKind.WRONG_VALUE, "'B' is not"),
+    (BOT_APP, secret_value_at_the_top, ProblemKind.UNKNOWN_PROPERTY, "'value'"),
+    (BOT_APP, give_an_identity_properties, ProblemKind.READ_ONLY_SET, "properties"),
+    (BOT_APP, misspell_shared_key_access, ProblemKind.UNKNOWN_PROPERTY, "'allowSharedKeyAcess'"),
 ]
 
 

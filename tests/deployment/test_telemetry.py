@@ -3,9 +3,11 @@
 The app exports to Azure Monitor when `APPLICATIONINSIGHTS_CONNECTION_STRING` is set
 (docs/observability.md). The `telemetry` parameter decides where that value comes from: a new
 workspace-based Application Insights resource (with the call telemetry workbook on it), an
-existing resource's connection string, or nowhere. Each choice is checked by evaluating the
-template's conditions and the setting's expression as ARM would (`arm_expressions.py`), through
-the new-group wrapper's parameters too, since that is what a user deploys.
+existing resource's connection string, or nowhere. The connection string holds the resource's
+instrumentation key, so like every secret it is kept in the Key Vault and the app setting is a
+reference to it (`test_secrets.py`). Each choice is checked by evaluating the template's
+conditions and expressions as ARM would (`arm_expressions.py`), through the new-group wrapper's
+parameters too, since that is what a user deploys.
 """
 
 from __future__ import annotations
@@ -17,15 +19,10 @@ from typing import Any
 import pytest
 
 from devtools.deployment_templates import WORKBOOK, expected_files
+from tests.deployment import evaluation
 from tests.deployment.arm_expressions import Deferred, Scope
-from tests.deployment.test_templates import (
-    BOT_APP_PATHS,
-    _is_inner_scope,
-    app_settings,
-    load,
-    relative,
-    resources_of_type,
-)
+from tests.deployment.evaluation import one
+from tests.deployment.test_templates import BOT_APP_PATHS, app_settings, load, relative
 
 SETTING = "APPLICATIONINSIGHTS_CONNECTION_STRING"
 WORKSPACES = "Microsoft.OperationalInsights/workspaces"
@@ -44,18 +41,18 @@ def deployed(path: Path, telemetry: str, connection_string: str = "") -> tuple[d
     """The template that deploys the Web App, and its scope, as a user's parameters reach it."""
     given = {"telemetry": telemetry, "appServiceName": "contoso-ivr-bot",
              "applicationInsightsConnectionString": connection_string}
-    template = load(path)
-    scope = Scope(template, given)
-    for resource in template["resources"]:
-        if _is_inner_scope(resource):  # the new-group wrapper passes its parameters on
-            passed = {name: scope.value(entry["value"]) for name, entry in resource["properties"]["parameters"].items()}
-            return resource["properties"]["template"], Scope(resource["properties"]["template"], passed)
-    return template, scope
+    if "groupName" in load(path)["parameters"]:
+        given.update(groupName="contoso-ivr-app", groupLocation="westus2")
+    return evaluation.deployed(path, given)
 
 
-def one(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
-    (resource,) = resources_of_type(template, resource_type)
-    return resource
+def vaulted(template: dict[str, Any], scope: Scope) -> Any:
+    """The connection string the deployment writes into the Key Vault ("" writes none)."""
+    secrets, secrets_scope = evaluation.nested(template, scope, "secretsDeploymentName")
+    value = secrets_scope.value("[parameters('applicationInsightsConnectionString')]")
+    written = secrets_scope.value(secrets["resources"]["applicationInsights"]["condition"])
+    assert written == (value != "") if isinstance(value, str) else written == Deferred("not", (Deferred("empty", (value,)),))
+    return value
 
 
 def resource_id(scope: Scope, resource: dict[str, Any]) -> Deferred:
@@ -65,6 +62,10 @@ def resource_id(scope: Scope, resource: dict[str, Any]) -> Deferred:
 def deployed_setting(path: Path, template: dict[str, Any], scope: Scope) -> Any:
     assert app_settings(path).keys() == scope.value(one(template, "Microsoft.Web/sites/config")["properties"]).keys()
     return scope.value(one(template, "Microsoft.Web/sites/config")["properties"][SETTING])
+
+
+def reference_to_vault(scope: Scope) -> Any:
+    return evaluation.key_vault_reference(scope.value("[variables('keyVaultName')]"), "applicationinsights-connection-string")
 
 
 def created(template: dict[str, Any], scope: Scope) -> dict[str, bool]:
@@ -90,10 +91,11 @@ def test_a_new_workspace_based_application_insights_feeds_its_connection_string_
     assert component["kind"] == component["properties"]["Application_Type"] == "web"
     assert scope.value(component["location"]) == scope.value(workspace["location"])
 
-    setting = deployed_setting(path, template, scope)
-    assert setting == Deferred("reference", (resource_id(scope, component), component["apiVersion"]), ("ConnectionString",))
-    app_settings_resource = one(template, "Microsoft.Web/sites/config")
-    assert resource_id(scope, component) in [scope.value(d) for d in app_settings_resource["dependsOn"]]
+    assert deployed_setting(path, template, scope) == reference_to_vault(scope)
+    connection_string = Deferred("reference", (resource_id(scope, component), component["apiVersion"]), ("ConnectionString",))
+    assert vaulted(template, scope) == connection_string
+    (secrets,) = [r for r in template["resources"] if "secretsDeploymentName" in r["name"]]
+    assert resource_id(scope, component) in [scope.value(d) for d in secrets["dependsOn"]]
 
 
 @pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
@@ -129,7 +131,10 @@ def test_every_generated_copy_is_what_the_generator_writes():
 def test_an_existing_connection_string_creates_nothing_and_reaches_the_app(path: Path):
     template, scope = deployed(path, "existingApplicationInsights", EXISTING)
     assert created(template, scope) == dict.fromkeys(TELEMETRY_TYPES, False)
-    assert deployed_setting(path, template, scope) == EXISTING
+    assert vaulted(template, scope) == EXISTING
+    assert deployed_setting(path, template, scope) == reference_to_vault(scope)
+    without, without_scope = deployed(path, "existingApplicationInsights", "")
+    assert vaulted(without, without_scope) == "" and deployed_setting(path, without, without_scope) == ""
 
 
 @pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
@@ -137,10 +142,10 @@ def test_telemetry_off_creates_nothing_and_leaves_the_app_without_a_connection_s
     """ARM cannot leave one key out of the settings object: the setting is empty, which the app reads as unset."""
     template, scope = deployed(path, "off", EXISTING)
     assert created(template, scope) == dict.fromkeys(TELEMETRY_TYPES, False)
-    for resource in resources_of_type(template, COMPONENTS) + resources_of_type(template, WORKBOOKS):
+    for resource in evaluation.resources_of_type(template, COMPONENTS) + evaluation.resources_of_type(template, WORKBOOKS):
         assert scope.value(resource.get("condition", True)) is False
     setting = deployed_setting(path, template, scope)
-    assert setting == ""
+    assert setting == "" and vaulted(template, scope) == ""
 
 
 @pytest.mark.parametrize("telemetry", CHOICES)
@@ -151,10 +156,9 @@ def test_outputs_say_whether_telemetry_is_connected_without_printing_the_connect
     assert EXISTING not in json.dumps(outputs, default=repr)
     setting = deployed_setting(path, template, scope)
     assert template["outputs"]["telemetryConnected"]["type"] == "bool"
+    assert outputs["telemetryConnected"] is (telemetry != "off") is (setting != "")
+    assert not vaulted(template, scope) or vaulted(template, scope) not in outputs.values()
     if telemetry == "newApplicationInsights":
-        assert outputs["telemetryConnected"] == Deferred("not", (Deferred("empty", (setting,)),))
         assert outputs["applicationInsightsName"] == scope.value(one(template, COMPONENTS)["name"])
-        assert setting not in outputs.values()
     else:
-        assert outputs["telemetryConnected"] is (telemetry != "off")
         assert outputs["applicationInsightsName"] == ""

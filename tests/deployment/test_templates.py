@@ -52,13 +52,11 @@ INCOMING_CALL_EVENT = "Microsoft.Communication.IncomingCall"
 COGNITIVE_SERVICES_USER = "a97b65f3-24c7-4388-baec-2e87135dc908"
 # What the bridge needs that the Telephony channel does not (config.py refuses to start without them).
 CALL_AUTOMATION_SETTINGS = ("CALLBACK_BASE_URL", "ACS_RESOURCE_ID", "COGNITIVE_SERVICES_ENDPOINT")
-ON_CALL_AUTOMATION = re.compile(r"^\[if\(variables\('callAutomation'\), (?P<then>.+), ''\)\]$")
 
 # Settings deployed with a value other than the local default, on purpose: Azure no longer
 # creates MultiTenant bots, App Service's Python image routes traffic to port 8000, and
 # instances share state and recordings in Blob storage instead of one process's memory and disk.
 AZURE_OVERRIDES = {
-    "MicrosoftAppType": "SingleTenant",
     "HOST": "0.0.0.0",
     "PORT": "8000",
     "STORAGE": "blob",
@@ -122,6 +120,12 @@ def expressions_in_scope(node: Any) -> Iterator[str]:
         yield node
 
 
+def declared(template: dict[str, Any]) -> list[dict[str, Any]]:
+    """A template's own resources: a list, or (template language 2.0) an object keyed by symbolic name."""
+    resources = template.get("resources", [])
+    return list(resources.values()) if isinstance(resources, dict) else list(resources)
+
+
 def scopes(template: dict[str, Any], where: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """The template and every inner-scope template nested in it, each named by its path."""
     yield where, template
@@ -132,7 +136,7 @@ def scopes(template: dict[str, Any], where: str) -> Iterator[tuple[str, dict[str
 
 def all_resources(template: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Resources at every level: child resources and nested deployments included."""
-    for resource in template.get("resources", []):
+    for resource in declared(template):
         yield resource
         yield from all_resources(resource)
         nested = resource.get("properties", {}).get("template")
@@ -158,15 +162,16 @@ def app_settings(path: Path) -> dict[str, str]:
     return dict(settings["properties"])
 
 
-def settings_for(path: Path, channel: str) -> dict[str, str]:
-    """The settings as deployed for one channel: `if(callAutomation, x, '')` resolved."""
-    resolved = {}
-    for name, value in app_settings(path).items():
-        match = ON_CALL_AUTOMATION.match(value)
-        if match:
-            value = f"[{match.group('then')}]" if channel == "callAutomation" else ""
-        resolved[name] = value
-    return resolved
+def settings_for(path: Path, channel: str) -> dict[str, Any]:
+    """The settings as deployed for one channel (the Telephony channel with its app registration),
+    evaluated as ARM would: what only Azure knows stays `Deferred`."""
+    from tests.deployment.evaluation import ACS_WITH_IDENTITY, APP_ID, deployed, settings
+
+    given = {"channel": channel, "appServiceName": "contoso-ivr-bot", "agentPhoneNumber": "+14255550123",
+             "appId": APP_ID if channel == "telephony" else ""}
+    if "groupName" in load(path)["parameters"]:
+        given.update(groupName="contoso-ivr-app", groupLocation="westus2")
+    return settings(*deployed(path, given, ACS_WITH_IDENTITY))
 
 
 def env_value(value: object) -> str:
@@ -333,41 +338,57 @@ def test_deployed_settings_keep_config_defaults_except_the_azure_overrides(path:
         assert deployed == AZURE_OVERRIDES.get(name, default), f"{path.name}: {name}={deployed!r}"
 
 
-# Plausible values for what only Azure knows at deployment.
+# Plausible values for what only Azure knows at deployment, and for what App Service puts in
+# place of each Key Vault reference (the secret itself).
 STAND_INS = {
     "CALLBACK_BASE_URL": "https://contoso-ivr-bot-a1b2c3.westus2-01.azurewebsites.net",
     "ACS_RESOURCE_ID": "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+    "ACS_ENDPOINT": "https://contoso-acs.unitedstates.communication.azure.com/",
+    "AZURE_STORAGE_ACCOUNT_URL": "https://contosoivrstate.blob.core.windows.net/",
+    "AZURE_CLIENT_ID": "5c2e7c1a-1f57-4c7e-9d31-0a9a1e5a7f10",
     "COGNITIVE_SERVICES_ENDPOINT": "https://contoso-ivr-ai.cognitiveservices.azure.com/",
     "MicrosoftAppTenantId": "00000000-0000-0000-0000-0000000000b2",
+    "MicrosoftAppPassword": "the-app-registration-secret",
+    "CARD_DATA_KEY": "a" * 43 + "=",
+    "EVENTGRID_SECRET": "f" * 64,
+    "APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey=3f2504e0-4f89-41d3-9a0c-0305e82c3301",
 }
+
+
+def as_app_service_sets(name: str, value: Any) -> str:
+    """The environment variable App Service gives the app: computed values and Key Vault references resolved."""
+    from tests.deployment.arm_expressions import Deferred
+
+    if isinstance(value, Deferred) or str(value).startswith("@Microsoft.KeyVault("):
+        return STAND_INS[name]
+    return env_value(value)
 
 
 @pytest.mark.parametrize("channel", ["telephony", "callAutomation"])
 @pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
 def test_config_accepts_the_deployed_settings(path: Path, channel: str):
-    """Literal values must parse; computed ones stand in with a plausible value."""
     defaults = config_defaults()
-    env = {
-        name: STAND_INS.get(name, defaults[name] or "stand-in") if is_expression(value) else value
-        for name, value in settings_for(path, channel).items()
-        if name in defaults
-    }
+    env = {name: as_app_service_sets(name, value) for name, value in settings_for(path, channel).items() if name in defaults}
     config = DefaultConfig.from_env(env, env_file=None)
     assert config.STORAGE == "blob" and config.RECORDINGS_STORE == "blob"
+    assert config.storage_by_identity and config.acs_by_identity, "no key: the app signs in with its identity"
     assert config.PORT == 8000
     assert config.call_automation == (channel == "callAutomation")
+    assert config.SERVE_API_MESSAGES == (channel == "telephony"), "Call Automation needs no app registration"
+    assert config.recordings_scope.value == ("own-calls" if channel == "callAutomation" else "resource")
 
 
 @pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
 def test_call_automation_gets_every_setting_the_bridge_needs_and_telephony_none(path: Path):
+    from tests.deployment.arm_expressions import Deferred
+
     telephony, call_automation = settings_for(path, "telephony"), settings_for(path, "callAutomation")
     for name in CALL_AUTOMATION_SETTINGS:
         assert telephony[name] == "", f"{path.name}: {name} would turn Call Automation on for telephony"
-        assert is_expression(call_automation[name]), f"{path.name}: {name} is not set for callAutomation"
-    assert "defaultHostName" in call_automation["CALLBACK_BASE_URL"]
-    assert "immutableResourceId" in call_automation["ACS_RESOURCE_ID"]
-    assert ".endpoint" in call_automation["COGNITIVE_SERVICES_ENDPOINT"]
-    assert "listKeys" in call_automation["ACS_CONNECTION_STRING"]
+        assert isinstance(call_automation[name], Deferred), f"{path.name}: {name} is not set for callAutomation"
+    assert "defaultHostName" in repr(call_automation["CALLBACK_BASE_URL"])
+    assert call_automation["ACS_RESOURCE_ID"].path == ("immutableResourceId",)
+    assert call_automation["COGNITIVE_SERVICES_ENDPOINT"].path == ("endpoint",)
 
 
 @pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
@@ -376,13 +397,33 @@ def test_tunable_settings_are_parameters(path: Path):
     settings = app_settings(path)
     for name in ("RECORDING_RESULT_TIMEOUT_S", "NO_INPUT_TIMEOUT_S", "MAX_RETRIES", "TRANSFER_DELAY_S",
                  "STOP_RECORDING_ON_HANGUP", "VOICE_NAME", "VOICE_LOCALE", "VOICE_STYLE", "LOG_LEVEL",
-                 "AGENT_PHONE_NUMBER", "CARD_DATA_KEY", "EVENTGRID_SECRET"):
+                 "AGENT_PHONE_NUMBER"):
         assert re.fullmatch(r"\[parameters\('\w+'\)\]", settings[name]), f"{path.name}: {name}={settings[name]!r}"
 
 
 @pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
-def test_the_app_secret_must_be_given(path: Path):
-    assert "defaultValue" not in load(path)["parameters"]["appSecret"]
+def test_call_automation_is_the_default_path_and_needs_no_app_registration(path: Path):
+    parameters = load(path)["parameters"]
+    assert parameters["channel"]["defaultValue"] == "callAutomation"
+    assert parameters["appId"]["defaultValue"] == "" and parameters["appSecret"]["defaultValue"] == ""
+    deployed_settings = settings_for(path, "callAutomation")
+    assert deployed_settings["SERVE_API_MESSAGES"] == "false"
+    assert (deployed_settings["MicrosoftAppId"], deployed_settings["MicrosoftAppPassword"],
+            deployed_settings["MicrosoftAppTenantId"]) == ("", "", "")
+    assert deployed_settings["MicrosoftAppType"] == "MultiTenant", "config.py's value for no identity at all"
+
+
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_the_telephony_channel_without_an_app_id_stops_the_deployment_saying_why(path: Path):
+    """Deployed, it would serve /api/messages unauthenticated; the deployment fails instead, naming appId."""
+    from tests.deployment.arm_expressions import DeploymentFailed
+    from tests.deployment.evaluation import ACS_WITH_IDENTITY, deployed, settings
+
+    given = {"channel": "telephony", "appServiceName": "contoso-ivr-bot"}
+    if "groupName" in load(path)["parameters"]:
+        given.update(groupName="contoso-ivr-app", groupLocation="westus2")
+    with pytest.raises(DeploymentFailed, match="appId is empty: the Telephony channel"):
+        settings(*deployed(path, given, ACS_WITH_IDENTITY))
 
 
 def without_prose(node: Any) -> Any:
@@ -410,18 +451,45 @@ def test_call_automation_gets_an_ai_services_resource_acs_may_use(path: Path):
     template = load(path)
     (ai,) = resources_of_type(template, "Microsoft.CognitiveServices/accounts")
     assert ai["condition"] == "[variables('callAutomation')]"
-    assert ai["kind"] == "AIServices"
+    inner = [t for _, t in scopes(template, path.name) if ai in inner_resources(t)][0]
+    kind = inner["parameters"][PARAMETER_REF.findall(ai["kind"])[0]]
+    assert kind["allowedValues"] == ["AIServices", "CognitiveServices"], "the multi-service kinds ACS can connect"
+    assert kind["defaultValue"] == "AIServices"
     assert ai["properties"]["customSubDomainName"] == ai["name"], "a managed identity needs the custom subdomain"
-    (role,) = resources_of_type(template, "Microsoft.Authorization/roleAssignments")
-    assert role["condition"] == "[variables('callAutomation')]"
-    inner = [t for _, t in scopes(template, path.name) if role in inner_resources(t)][0]
+    (role,) = [r for r in resources_of_type(template, "Microsoft.Authorization/roleAssignments")
+               if r.get("condition") == "[variables('callAutomation')]"]
     assert COGNITIVE_SERVICES_USER in inner["variables"][VARIABLE_REF.findall(role["properties"]["roleDefinitionId"])[0]]
-    assert ON_CALL_AUTOMATION.match(role["properties"]["principalId"]), "evaluated on the telephony path too"
-    assert ".identity.principalId" in role["properties"]["principalId"]
-    assert "variables('acsResourceId')" in role["properties"]["principalId"]
     assert role["properties"]["principalType"] == "ServicePrincipal"
     assert role["scope"] == f"[concat('Microsoft.CognitiveServices/accounts/', {ai['name'][1:-1]})]"
     assert "parameters('aiServicesAccountName')" in inner["variables"]["aiServicesAccountName"]
+
+
+def acs_role_principal(path: Path, channel: str, identity: dict[str, Any] | None) -> Any:
+    """The principal the ACS identity's role on the AI resource names, with ACS's identity as Azure reports it."""
+    from tests.deployment.evaluation import acs_resource, deployed
+
+    given = {"channel": channel, "appServiceName": "contoso-ivr-bot", "appId": "a"}
+    if "groupName" in load(path)["parameters"]:
+        given.update(groupName="contoso-ivr-app", groupLocation="westus2")
+    template, scope = deployed(path, given, acs_resource(identity))
+    (role,) = [r for r in resources_of_type(template, "Microsoft.Authorization/roleAssignments")
+               if r.get("condition") == "[variables('callAutomation')]"]
+    return scope.value(role["properties"]["principalId"])
+
+
+@pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
+def test_the_acs_identity_gets_the_role_and_without_it_the_deployment_says_what_to_turn_on(path: Path):
+    """ARM's own error for a missing property is a template-language error `validate` does not catch."""
+    from tests.deployment.arm_expressions import DeploymentFailed
+    from tests.deployment.evaluation import ACS_PRINCIPAL
+
+    assert acs_role_principal(path, "callAutomation", {"type": "SystemAssigned", "principalId": ACS_PRINCIPAL}) == ACS_PRINCIPAL
+    for missing in (None, {"type": "None"}):
+        with pytest.raises(DeploymentFailed) as failed:
+            acs_role_principal(path, "callAutomation", missing)
+        assert "has no system-assigned managed identity" in str(failed.value)
+        assert "az communication identity assign --name " in str(failed.value)
+    assert acs_role_principal(path, "telephony", None) == "", "the Telephony path never asks"
 
 
 @pytest.mark.parametrize("path", BOT_APP_PATHS, ids=relative)
@@ -462,7 +530,7 @@ def test_bot_messaging_endpoint_is_api_messages_on_the_apps_own_host_name(path: 
 def inner_resources(template: dict[str, Any]) -> list[dict[str, Any]]:
     """Resources declared in this scope, not in scopes nested in it."""
     found = []
-    for resource in template.get("resources", []):
+    for resource in declared(template):
         found.append(resource)
         if not _is_inner_scope(resource):
             found.extend(inner_resources(resource.get("properties", {}).get("template", {})))
@@ -487,23 +555,40 @@ def test_telephony_channel_binds_the_number_to_a_speech_resource_in_a_supported_
     assert speech["location"] == number["cognitiveServiceRegion"]
 
 
-def webhook_url(template: dict[str, Any], subscription: dict[str, Any]) -> str:
-    """The URL is built where the secret is known and passed into the Event Grid deployment."""
+def test_one_locale_parameter_sets_the_voice_and_the_recognition_of_both_paths():
+    """BotApp's `locale` is VOICE_LOCALE (SSML, Call Automation's recognition); the Telephony channel
+    recognises speech in that same setting of the Web App, read when the AzureBot template deploys."""
+    for path in BOT_APP_PATHS:
+        assert app_settings(path)["VOICE_LOCALE"] == "[parameters('locale')]"
+    for path in AZURE_BOT_PATHS:
+        (channel,) = resources_of_type(load(path), "Microsoft.BotService/botServices/channels")
+        (number,) = channel["properties"]["properties"]["phoneNumbers"]
+        assert number["defaultLocale"] == (
+            "[list(concat(variables('siteId'), '/config/appsettings'), '2022-09-01').properties.VOICE_LOCALE]"
+        )
+    for path in TEMPLATE_PATHS:
+        locales = {name for name in load(path)["parameters"] if "locale" in name.lower()}
+        assert locales <= {"locale"}, f"{path.name}: a second language parameter {locales}"
+
+
+def webhook_url(template: dict[str, Any], subscription: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The subscription's URL as its (nested) template builds it, and what the parent passes that template."""
     destination = subscription["properties"]["destination"]
     assert destination["endpointType"] == "WebHook"
-    (url_parameter,) = PARAMETER_REF.findall(destination["properties"]["endpointUrl"])
     (deployment,) = [
         r for r in all_resources(template)
-        if _is_inner_scope(r) and subscription in r["properties"]["template"]["resources"]
+        if _is_inner_scope(r) and subscription in declared(r["properties"]["template"])
     ]
-    return deployment["properties"]["parameters"][url_parameter]["value"]
+    inner = deployment["properties"]["template"]
+    (url_variable,) = VARIABLE_REF.findall(destination["properties"]["endpointUrl"])
+    return inner["variables"][url_variable], deployment["properties"]["parameters"]
 
 
-def test_every_template_shares_the_event_grid_secret_and_the_app_reads_it():
-    for app_path, bot_path, calls_path in zip(BOT_APP_PATHS, AZURE_BOT_PATHS, INCOMING_CALLS_PATHS):
-        assert app_settings(app_path)["EVENTGRID_SECRET"] == "[parameters('eventGridSecret')]"
-        for path in (app_path, bot_path, calls_path):
-            assert load(path)["parameters"]["eventGridSecret"]["type"] == "securestring"
+def assert_secret_webhook(url: str, passed: dict[str, Any], path: str) -> None:
+    """https://<the app's host name><path>?code=<the vault's webhook secret, URL-encoded>."""
+    assert url == f"[concat('https://', parameters('hostName'), '{path}?code=', uriComponent(parameters('eventGridSecret')))]"
+    assert passed["hostName"] == {"value": "[reference(variables('siteId'), '2022-09-01').defaultHostName]"}
+    assert passed["eventGridSecret"]["reference"]["secretName"] == "eventgrid-secret"
 
 
 # ---------------------------------------------------------------- the start command, for real

@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from azure.core.credentials_async import AsyncTokenCredential
 
 from config import DefaultConfig
 from recordings.jobs import JobBook, JobState, RecordingJob
@@ -85,10 +86,11 @@ async def start_app(config: DefaultConfig, standin: AcsStandIn) -> AsyncIterator
     """Start the app (several times if a test restarts it); all are closed at the end."""
     running: list[RunningApp] = []
 
-    async def start(**overrides: Any) -> RunningApp:
+    async def start(*, credential: AsyncTokenCredential | None = None, **overrides: Any) -> RunningApp:
         app_config = replace(config, **overrides)
         app = web.Application()
-        setup_recordings(app, app_config, connector=lambda: client_connector(standin.ca_path), backoff=FAST_BACKOFF)
+        setup_recordings(app, app_config, connector=lambda: client_connector(standin.ca_path), backoff=FAST_BACKOFF,
+                         credential=credential)
         server = TestServer(app)
         await server.start_server()
         instance = RunningApp(server, aiohttp.ClientSession(), app_config)

@@ -9,6 +9,7 @@ import pytest
 from recordings.webhook import EVENTS_PATH
 
 from ..deployment.test_templates import (
+    assert_secret_webhook,
     AZURE_BOT_PATHS,
     INCOMING_CALLS_PATHS,
     RECORDING_EVENT,
@@ -28,7 +29,4 @@ def test_recording_events_reach_the_webhook_with_the_shared_secret(path: Path):
     (subscription,) = [
         s for s in subscriptions if s["properties"]["filter"]["includedEventTypes"] == [RECORDING_EVENT]
     ]
-    url = webhook_url(template, subscription)
-    assert f"'{EVENTS_PATH}?code='" in url
-    assert "parameters('eventGridSecret')" in url
-    assert "defaultHostName" in url
+    assert_secret_webhook(*webhook_url(template, subscription), EVENTS_PATH)

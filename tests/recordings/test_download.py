@@ -10,9 +10,12 @@ import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from config import DefaultConfig
+from app_identity import app_credential
 from recordings.jobs import JobState
-
 from simulator.acs import Fault
+from simulator.managed_identity import ManagedIdentityEndpoint
+
 from .conftest import HOURS_48, publish, recording_event
 
 AUDIO = "/v1/objects/{}/content/audio"
@@ -120,10 +123,10 @@ async def test_retries_stop_at_the_48_hour_window(start_app, standin, caplog):
     assert "RECORDING LOST" in caplog.text
 
 
-async def test_without_an_acs_connection_string_jobs_wait_with_a_warning(start_app, standin, caplog):
+async def test_without_an_acs_connection_string_or_endpoint_jobs_wait_with_a_warning(start_app, standin, caplog):
     caplog.set_level(logging.WARNING)
     app = await start_app(ACS_CONNECTION_STRING="")
-    assert "ACS_CONNECTION_STRING is empty" in caplog.text
+    assert "ACS_CONNECTION_STRING and ACS_ENDPOINT are empty" in caplog.text
     chunk = publish(standin, "0-eus-d2-nokey", os.urandom(100), "call-nokey", ["8:acs:a"])
     assert (await app.post([recording_event([chunk])])).status == 200
     while (job := await app.job("0-eus-d2-nokey")).attempts < 2:
@@ -131,3 +134,25 @@ async def test_without_an_acs_connection_string_jobs_wait_with_a_warning(start_a
     assert job.state is JobState.PENDING and "ACS_CONNECTION_STRING" in job.last_error
     assert standin.seen == []
 
+
+
+async def test_with_acs_reached_by_endpoint_a_recording_downloads_with_the_apps_identity(start_app, standin, monkeypatch):
+    """No access key: each request to ACS's recording storage carries a token of the app's identity."""
+    async with ManagedIdentityEndpoint() as tokens:
+        identity = tokens.add_identity()
+        standin.grant(tokens, identity.principal_id)
+        for name, value in tokens.environment(identity).items():
+            monkeypatch.setenv(name, value)
+        settings = {"ACS_CONNECTION_STRING": "", "ACS_ENDPOINT": standin.endpoint, "AZURE_CLIENT_ID": identity.client_id}
+        credential = app_credential(DefaultConfig(**settings))
+        try:
+            app = await start_app(credential=credential, **settings)
+            media = os.urandom(300_000)
+            chunk = publish(standin, "0-eus-d2-identity", media, "call-identity", ["4:+14255550123"])
+            assert (await app.post([recording_event([chunk])])).status == 200
+            assert (await app.settled("0-eus-d2-identity")).state is JobState.DONE
+        finally:
+            await credential.close()
+    assert standin.seen and all(request.signed for request in standin.seen)
+    assert standin.roles.accepted == len(standin.seen), "every file was fetched with the identity's token"
+    assert {issued.client_id for issued in tokens.issued} == {identity.client_id}

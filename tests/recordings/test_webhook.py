@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 
 import pytest
 
+from recordings.events import parse_delivery
 from recordings.jobs import JobState
 
 from .conftest import SECRET, cloud_event, event_grid_event, publish, recording_event
@@ -96,7 +98,7 @@ async def test_a_mixed_batch_queues_recordings_and_ignores_other_event_types(sta
     ]
     response = await app.post(batch)
     assert response.status == 200
-    assert await response.json() == {"accepted": 2, "duplicates": 0, "refused": 0, "ignored": 2}
+    assert await response.json() == {"accepted": 2, "duplicates": 0, "refused": 0, "not_ours": 0, "ignored": 2}
     assert (await app.settled("0-eus-d1-mixed1")).state is JobState.DONE
     assert (await app.settled("0-eus-d1-mixed2")).state is JobState.DONE
 
@@ -110,7 +112,7 @@ async def test_accepts_recording_events_in_the_cloudevents_schema(start_app, sta
     assert (await response.json())["accepted"] == 1
     assert (await app.settled("0-eus-d1-cloud")).state is JobState.DONE
     unknown = cloud_event("Microsoft.Communication.CallEnded", {})
-    assert await (await app.post(unknown)).json() == {"accepted": 0, "duplicates": 0, "refused": 0, "ignored": 1}
+    assert await (await app.post(unknown)).json() == {"accepted": 0, "duplicates": 0, "refused": 0, "not_ours": 0, "ignored": 1}
 
 
 async def test_a_redelivered_event_does_not_download_twice(start_app, standin):
@@ -118,7 +120,7 @@ async def test_a_redelivered_event_does_not_download_twice(start_app, standin):
     chunk = publish(standin, "0-eus-d1-dup", os.urandom(50_000), "call-3", ["8:acs:a"])
     event = recording_event([chunk])
     first = await (await app.post([event, event])).json()
-    assert first == {"accepted": 1, "duplicates": 1, "refused": 0, "ignored": 0}
+    assert first == {"accepted": 1, "duplicates": 1, "refused": 0, "not_ours": 0, "ignored": 0}
     assert (await app.settled("0-eus-d1-dup")).state is JobState.DONE
     again = await (await app.post([event])).json()
     assert again["duplicates"] == 1
@@ -146,3 +148,16 @@ async def test_forged_locations_are_refused_and_never_fetched(start_app, standin
     assert await app.job("0-eus-d1-forged") is None
     assert standin.seen == []
     assert "not on the host allow-list" in caplog.text
+
+
+@pytest.mark.parametrize("cloud", [False, True])
+def test_a_recording_event_names_its_call_by_server_call_id_in_its_subject(cloud):
+    """A server call id is base64 and may hold a slash; the subject is all that says whose call it was."""
+    event = recording_event([{"documentId": "0-eus-d1-abc", "contentLocation": "https://storage.asm.skype.com/a",
+                              "metadataLocation": "https://storage.asm.skype.com/m"}], cloud=cloud)
+    event["subject"] = "/recording/call/c-1/serverCallId/aHR0cHM6Ly9h/cGk=/recordingId/eyJQbGF0Zm9ybUVu"
+    (chunk,) = parse_delivery(json.dumps([event]).encode()).chunks
+    assert chunk.server_call_id == "aHR0cHM6Ly9h/cGk="
+    event["subject"] = "/something/else"
+    (chunk,) = parse_delivery(json.dumps([event]).encode()).chunks
+    assert chunk.server_call_id is None

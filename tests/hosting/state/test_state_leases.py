@@ -43,7 +43,7 @@ async def shared(connection_string):
         storage = MemoryStorage()
         yield storage, create_leases(storage)
         return
-    storage = BlobStorage(connection_string, f"state-{uuid.uuid4().hex[:12]}")
+    storage = BlobStorage.from_connection_string(connection_string, f"state-{uuid.uuid4().hex[:12]}")
     yield storage, create_leases(storage)
     await storage.close()
 
@@ -179,7 +179,7 @@ async def test_a_turn_never_waits_longer_than_its_bound_and_then_runs(caplog):
 
 
 async def test_a_forgotten_call_leaves_no_lease_behind_in_blob_storage(azurite_connection_string):
-    storage = BlobStorage(azurite_connection_string, f"state-{uuid.uuid4().hex[:12]}")
+    storage = BlobStorage.from_connection_string(azurite_connection_string, f"state-{uuid.uuid4().hex[:12]}")
     instance = Instance(storage, create_leases(storage))
     assert isinstance(create_leases(storage), BlobLeases)
     assert isinstance(create_leases(MemoryStorage()), MemoryLeases)
@@ -197,7 +197,7 @@ async def test_a_forgotten_call_leaves_no_lease_behind_in_blob_storage(azurite_c
 
 
 async def test_a_blob_lease_is_refused_to_a_second_holder_until_released(azurite_connection_string):
-    storage = BlobStorage(azurite_connection_string, f"state-{uuid.uuid4().hex[:12]}")
+    storage = BlobStorage.from_connection_string(azurite_connection_string, f"state-{uuid.uuid4().hex[:12]}")
     leases = create_leases(storage)
 
     assert await leases.acquire("call", "first")
@@ -216,7 +216,7 @@ async def test_the_bot_takes_a_calls_lease_only_from_a_store_other_instances_sha
     if connection_string is None:
         storage = MemoryStorage()
     else:
-        storage = BlobStorage(connection_string, f"state-{uuid.uuid4().hex[:12]}")
+        storage = BlobStorage.from_connection_string(connection_string, f"state-{uuid.uuid4().hex[:12]}")
     adapter = TestAdapter()
 
     create_bot(DefaultConfig(), adapter, storage)

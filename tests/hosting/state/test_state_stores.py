@@ -23,7 +23,7 @@ async def storage(connection_string):
     if connection_string is None:
         yield MemoryStorage()
         return
-    store = BlobStorage(connection_string, f"state-{uuid.uuid4().hex[:12]}")
+    store = BlobStorage.from_connection_string(connection_string, f"state-{uuid.uuid4().hex[:12]}")
     yield store
     await store.close()
 
@@ -128,8 +128,8 @@ async def test_state_the_store_cannot_encode_is_refused_by_name_and_nothing_is_w
 
 async def test_two_instances_saving_one_call_cannot_overwrite_each_other(azurite_connection_string):
     container = f"state-{uuid.uuid4().hex[:12]}"
-    instance_a = BlobStorage(azurite_connection_string, container)
-    instance_b = BlobStorage(azurite_connection_string, container)
+    instance_a = BlobStorage.from_connection_string(azurite_connection_string, container)
+    instance_b = BlobStorage.from_connection_string(azurite_connection_string, container)
     state_a, state_b = ConversationState(instance_a), ConversationState(instance_b)
     step_a, step_b = state_a.create_property("step"), state_b.create_property("step")
 
