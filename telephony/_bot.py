@@ -37,6 +37,8 @@ from ._wire import COMMAND_RESULT_ACTIVITY
 log = logging.getLogger(__name__)
 
 COMMAND_RESULT_KEY = "telephony.commandResult"
+#: The property of the call's conversation state that holds its dialogs.
+DIALOGS_PROPERTY = "dialogs"
 
 
 class TelephonyBot(ActivityHandler):
@@ -61,7 +63,7 @@ class TelephonyBot(ActivityHandler):
         self.timers = timers
         self.call_dialog_id = call_dialog.id
         self.after_error = after_error
-        self.dialogs = DialogSet(conversation_state.create_property("dialogs"))
+        self.dialogs = DialogSet(conversation_state.create_property(DIALOGS_PROPERTY))
         self.dialogs.add(call_dialog)
         self._observer_notes = conversation_state.create_property(NOTES_PROPERTY)
 

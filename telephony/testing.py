@@ -25,10 +25,17 @@ from typing import Any, Callable
 
 from botbuilder.core import BotAdapter, ConversationState, MemoryStorage, Storage, TurnContext
 from botbuilder.core.adapters import TestAdapter
-from botbuilder.dialogs import ComponentDialog, Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
+from botbuilder.dialogs import (
+    ComponentDialog,
+    Dialog,
+    DialogState,
+    DialogTurnResult,
+    WaterfallDialog,
+    WaterfallStepContext,
+)
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount, Entity, ResourceResponse
 
-from ._bot import TelephonyBot
+from ._bot import DIALOGS_PROPERTY, TelephonyBot
 from ._channel_rules import ChannelRecordingState, Refusal, channel_answer
 from ._recorder import CallRecorder
 from ._timers import TIMER_EVENT, CallTimers, Sleep
@@ -285,6 +292,21 @@ class FakeChannel:
 
     def texts(self) -> list[str]:
         return texts(self.sent)
+
+    async def dialog_stack(self) -> list[str]:
+        """The ids of the dialogs the call is in now, outermost first, through component dialogs.
+
+        What step a caller is in, read from the call's saved state: empty once the call is over.
+        """
+        key = f"{self.channel}/conversations/{self.conversation_id}"
+        saved = (await self.storage.read([key])).get(key) or {}
+        state: DialogState | None = saved.get(DIALOGS_PROPERTY)
+        ids: list[str] = []
+        while state is not None and state.dialog_stack:
+            active = state.dialog_stack[0]  # botbuilder keeps the active dialog first
+            ids.append(active.id)
+            state = active.state.get(ComponentDialog.persisted_dialog_state)
+        return ids
 
     # ---- internals -------------------------------------------------------------------
     async def _receive(self, activity: Activity) -> list[Activity]:

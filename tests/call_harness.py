@@ -10,13 +10,36 @@ import dataclasses
 
 from app import create_bot
 from config import DefaultConfig
-from dialogs.main_menu import MAIN_MENU
+from dialogs.balance import BalanceDialog
+from dialogs.main_menu import MAIN_MENU, MenuAction
 from hosting.state.memory_storage import MemoryStorage
-from telephony import TELEPHONY_CHANNEL, Menu, RecordingCommand
+from telephony import TELEPHONY_CHANNEL, Menu, MenuOption, RecordingCommand
 from telephony.testing import CALLER, FakeChannel, kinds, texts
 
-__all__ = ["CALLER", "call_at_menu", "kinds", "phone_call", "texts"]
+__all__ = ["CALLER", "OFF_MENU_KEY", "ONE_STEP_MENU", "call_at_menu", "key", "kinds", "phone_call", "texts"]
 
+#: A key no row of the sample's menu is on: a miss at the menu, whatever rows a fork adds or removes.
+OFF_MENU_KEY = next(digit for digit in "5678342190" if MAIN_MENU.by_key(digit) is None)
+
+
+#: A menu of one step, on 1, that waits for the caller (the sample's account number prompt), and
+#: "goodbye": for tests of what happens in the middle of a step, whatever rows the sample's menu has.
+ONE_STEP_MENU = Menu(
+    MenuOption("balance", "1", "To hear your balance, press 1.", step=BalanceDialog),
+    MenuOption("goodbye", None, "", ("goodbye", "bye"), step=MenuAction.GOODBYE),
+)
+
+
+def key(step: object) -> str:
+    """The key of the sample menu's row that starts `step` (a dialog class or a `MenuAction`).
+
+    Tests reach a step through the row that starts it: adding a row, or renaming,
+    renumbering or rewording one, breaks none of them.
+    """
+    for option in MAIN_MENU:
+        if option.step == step and option.key is not None:
+            return option.key
+    raise LookupError(f"no row of the sample's menu with a key starts {step!r}")
 
 
 def phone_call(

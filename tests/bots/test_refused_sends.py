@@ -14,11 +14,12 @@ from botbuilder.schema import ActivityTypes
 from opentelemetry.trace import StatusCode
 
 from dialogs import prompts
-from dialogs.main_menu import MAIN_MENU
+from dialogs.main_menu import MAIN_MENU, MenuAction
+from dialogs.payment import PaymentDialog
 from telephony import HANDOFF_INITIATE, RecordingCommand
 from telephony.testing import FakeChannel
 
-from ..call_harness import call_at_menu, kinds, phone_call
+from ..call_harness import OFF_MENU_KEY, ONE_STEP_MENU, call_at_menu, key, kinds, phone_call
 from ..telemetry.recorded import Recorded
 from .test_turn_errors import at_menu
 
@@ -71,8 +72,8 @@ async def test_a_goodbye_whose_hang_up_is_refused_or_dropped_ends_the_conversati
 
 @pytest.mark.parametrize("status", FAILURES, ids=FAILURE_IDS)
 async def test_a_goodbye_said_mid_step_whose_hang_up_is_refused_ends_the_conversation_quietly(status, caplog):
-    call = await call_at_menu()
-    assert kinds(await call.press("2")) == [prompts.ACCOUNT_NUMBER]
+    call = await call_at_menu(menu=ONE_STEP_MENU)
+    assert kinds(await call.press("1")) == [prompts.ACCOUNT_NUMBER]
     await call.press("12")
     assert await goodbye_to_a_failing_channel(call, status, caplog, "bye") == [prompts.GOODBYE]
     over_quietly(call, caplog)
@@ -92,7 +93,7 @@ async def test_a_hang_up_after_a_failed_recovery_that_is_refused_is_one_warning(
     call.fail_sends(END, status)
     storage.down = True
     caplog.clear()
-    assert kinds(await call.press("9")) == []
+    assert kinds(await call.press(OFF_MENU_KEY)) == []
     unhandled, not_recovered, hang_up, not_forgotten = problems(caplog)  # the storage is down: errors, rightly
     assert unhandled.startswith("ERROR Unhandled RuntimeError") and not_recovered.startswith("ERROR Could not recover")
     assert hang_up.startswith("WARNING The channel ")
@@ -105,7 +106,7 @@ async def test_a_hang_up_after_a_failed_recovery_that_is_refused_is_one_warning(
 async def test_a_transfer_the_channel_refuses_to_start_resumes_and_offers_the_menu(status, caplog):
     call = await call_at_menu()
     call.fail_sends(HANDOFF_INITIATE, status)
-    await call.press("0")
+    await call.press(key(MenuAction.TRANSFER))
     await call.answer(RecordingCommand.PAUSE)
     caplog.clear()
     assert kinds(await call.silence()) == ["resume", prompts.NO_AGENT, AGAIN]
@@ -117,7 +118,7 @@ async def test_a_transfer_the_channel_refuses_to_start_resumes_and_offers_the_me
 async def test_a_transfer_the_channel_drops_ends_the_conversation_quietly(caplog):
     call = await call_at_menu()
     call.fail_sends(HANDOFF_INITIATE, None)
-    await call.press("0")
+    await call.press(key(MenuAction.TRANSFER))
     await call.answer(RecordingCommand.PAUSE)
     caplog.clear()
     assert kinds(await call.silence()) == []
@@ -138,13 +139,13 @@ async def test_a_refused_message_gets_the_apology_once_then_the_conversation_is_
     call = await started("webchat")
     call.fail_sends(ActivityTypes.message.value, status)
     caplog.clear()
-    assert kinds(await call.say("9")) == []
+    assert kinds(await call.say(OFF_MENU_KEY)) == []
     first, second = problems(caplog)
     assert first.startswith(f"WARNING The channel answered HTTP {status} to the bot's message in a message turn")
     assert second.endswith("the conversation is over")
     assert "Traceback" not in caplog.text
     apology = f"{prompts.SORRY_ERROR} {prompts.CALL_AN_AGENT.format(number='+14255550100')}"
-    assert [a.text for a in call.undelivered] == [MAIN_MENU.spoken, apology], "the menu, then the apology, once"
+    assert [a.text for a in call.undelivered] == [f"{prompts.NO_MATCH} {MAIN_MENU.spoken}", apology], "the reprompt, then the apology, once"
     assert call.storage.snapshot() == {}
 
 
@@ -159,7 +160,7 @@ async def test_a_recording_start_the_channel_refuses_to_take_is_a_failed_recordi
 @pytest.mark.parametrize("status", [400, 403, 404], ids=FAILURE_IDS[:3])
 async def test_a_recording_pause_the_channel_refuses_to_take_means_no_card_entry(status):
     call = await call_at_menu()
-    await call.press("1")
+    await call.press(key(PaymentDialog))
     await call.press("123456")
     call.fail_sends(RecordingCommand.PAUSE.value, status)
     sent = kinds(await call.press("1"))
@@ -177,7 +178,7 @@ async def test_a_back_end_that_cannot_be_reached_is_the_bots_error_not_the_chann
         raise ConnectionRefusedError("the storage account cannot be reached")
 
     storage.read = unreachable_once
-    assert kinds(await call.press("9")) == [prompts.SOMETHING_WENT_WRONG, "pause"]
+    assert kinds(await call.press(OFF_MENU_KEY)) == [prompts.SOMETHING_WENT_WRONG, "pause"]
     assert "Unhandled ConnectionRefusedError" in caplog.text
 
 

@@ -5,12 +5,13 @@ from decimal import Decimal
 import pytest
 
 from dialogs import prompts
+from dialogs.balance import BalanceDialog
 from dialogs.main_menu import MAIN_MENU
 from telephony import InputHint, RecordingCommand
 
 from telephony.testing import FakeChannel
 
-from ..call_harness import phone_call, kinds
+from ..call_harness import OFF_MENU_KEY, key, kinds, phone_call
 
 AGAIN = f"{prompts.ANYTHING_ELSE} {MAIN_MENU.spoken}"
 BALANCE = prompts.BALANCE.format(amount=prompts.money_words(Decimal("42.17")), due_date="March 3rd")
@@ -22,7 +23,7 @@ async def asked_for_account(**settings) -> FakeChannel:
     call = phone_call(**settings)
     await call.connect()
     await call.answer(RecordingCommand.START)
-    assert kinds(await call.press("2")) == [prompts.ACCOUNT_NUMBER]
+    assert kinds(await call.press(key(BalanceDialog))) == [prompts.ACCOUNT_NUMBER]
     return call
 
 
@@ -45,7 +46,7 @@ async def test_the_account_number_prompt_expects_input():
     call = phone_call()
     await call.connect()
     await call.answer(RecordingCommand.START)
-    (prompt,) = await call.press("2")
+    (prompt,) = await call.press(key(BalanceDialog))
     assert prompt.input_hint == InputHint.EXPECTING.value and prompt.speak.startswith("<speak")
 
 
@@ -64,7 +65,7 @@ async def test_spoken_account_numbers(words):
 async def test_typed_account_number_in_the_emulator():
     call = phone_call(channel="emulator")
     await call.connect()
-    await call.say("2")
+    await call.say(key(BalanceDialog))
     assert kinds(await call.say("123456")) == [BALANCE, AGAIN]
 
 
@@ -124,7 +125,7 @@ async def test_a_late_timer_after_the_caller_answered_does_nothing():
     prompt_wait = call.timer_tokens[-1]
     await call.press("123456")
     assert kinds(await call.late_timer(prompt_wait)) == []
-    assert kinds(await call.press("9")) == [MAIN_MENU.spoken]
+    assert kinds(await call.press(OFF_MENU_KEY)) == [f"{prompts.NO_MATCH} {MAIN_MENU.spoken}"], "back at the menu"
 
 
 async def test_a_late_timer_after_the_call_ended_does_nothing():

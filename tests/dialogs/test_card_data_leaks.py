@@ -19,11 +19,12 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dialogs.payment import PaymentDialog
 from services.payments import DEMO_DECLINED_CARD
 from telephony import RecordingCommand
 from telephony.testing import FakeChannel
 
-from ..call_harness import phone_call
+from ..call_harness import key, phone_call
 from ..leak_search import Capture, capture, every_log_record, forms, found, leaves, opened
 from ..services.card_numbers import check_digit
 
@@ -42,12 +43,21 @@ card_numbers = st.one_of(
         )
     ),
 )
+#: The demo account paid from: typed before the card, and no secret, so it may be kept in clear.
+ACCOUNT = "123456"
+
+
+def not_in_the_account(value: str) -> bool:
+    """An expiry of "1234" is found in the account entry kept in clear: no leak, and no test of one."""
+    return value not in ACCOUNT
+
+
 expiries = st.builds(
     lambda month, year: f"{month:02d}{year % 100:02d}",
     st.integers(1, 12),
     st.integers(date.today().year + 1, 2098),
-)
-security_codes = st.text("0123456789", min_size=3, max_size=4)
+).filter(not_in_the_account)
+security_codes = st.text("0123456789", min_size=3, max_size=4).filter(not_in_the_account)
 
 
 @dataclass(frozen=True)
@@ -68,8 +78,8 @@ async def enter_card(call: FakeChannel, card: str, expiry: str, code: str, timin
     """From the call's start to the confirmation prompt, or to the middle of the security code."""
     await call.connect()
     await call.answer(RecordingCommand.START)
-    await call.press("1")
-    await call.press("123456")
+    await call.press(key(PaymentDialog))
+    await call.press(ACCOUNT)
     await call.press("1")
     if timing.early_key_while_pausing:
         await call.press(card[0])

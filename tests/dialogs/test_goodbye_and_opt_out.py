@@ -1,10 +1,10 @@
 """Goodbye, opt-out and global words, hang-up (docs/call-flow.md, sections 7 and 8)."""
 
 from dialogs import prompts
-from dialogs.main_menu import MAIN_MENU
+from dialogs.main_menu import MAIN_MENU, MenuAction
 from telephony import InputHint, RecordingCommand
 
-from ..call_harness import phone_call, call_at_menu, kinds
+from ..call_harness import OFF_MENU_KEY, call_at_menu, key, kinds, phone_call
 
 MENU = MAIN_MENU.spoken
 
@@ -27,7 +27,7 @@ async def test_star_stops_the_recording_for_the_rest_of_the_call():
     call = await call_at_menu()
     assert kinds(await call.press("*")) == ["stop", prompts.RECORDING_STOPPED, MENU]
     assert kinds(await call.answer(RecordingCommand.STOP)) == []
-    await call.press("0")  # a transfer would pause a running recording
+    await call.press(key(MenuAction.TRANSFER))  # a transfer would pause a running recording
     assert call.commands() == [RecordingCommand.START, RecordingCommand.STOP]
 
 
@@ -97,6 +97,6 @@ async def test_no_timer_leaks_after_many_calls():
         call = phone_call(conversation_id=f"call-{number}")
         await call.connect()
         await call.answer(RecordingCommand.START)
-        await call.press("9")
+        await call.press(OFF_MENU_KEY)
         await call.hang_up()
         assert len(call.timers) == 0

@@ -7,12 +7,12 @@ from botbuilder.schema import ActivityTypes
 
 from dialogs import prompts
 from dialogs.main_menu import MAIN_MENU
-from dialogs.payment import CONFIRM_CARD, PAY_OFFER
+from dialogs.payment import CONFIRM_CARD, PAY_OFFER, PaymentDialog
 from telephony import COMMAND_ACTIVITY, InputHint, RecordingCommand
 
 from telephony.testing import FakeChannel
 
-from ..call_harness import phone_call, kinds
+from ..call_harness import OFF_MENU_KEY, key, kinds, phone_call
 
 CARD, DECLINED_CARD, BAD_LUHN = "4111111111111111", "4000000000000002", "4111111111111112"
 EXPIRY, EXPIRED, CODE = "1299", "0120", "123"
@@ -36,7 +36,7 @@ async def at_offer(**settings) -> FakeChannel:
     call = phone_call(**settings)
     await call.connect()
     await call.answer(RecordingCommand.START)
-    assert kinds(await call.press("1")) == [prompts.ACCOUNT_NUMBER]
+    assert kinds(await call.press(key(PaymentDialog))) == [prompts.ACCOUNT_NUMBER]
     assert kinds(await call.press("123456")) == [OFFER]
     return call
 
@@ -79,7 +79,7 @@ async def test_no_card_prompt_before_the_pause_succeeded_and_the_outcome_after_t
     outcome = next(i for i, a in enumerate(call.sent) if a.text and a.text.startswith("Your payment"))
     assert pause_sent < first_card_prompt < resume_sent < outcome, names
     # the card prompt went out in the turn of the pause result, the outcome in that of the resume result
-    assert kinds(await call.press("9")) == [MAIN_MENU.spoken]
+    assert kinds(await call.press(OFF_MENU_KEY)) == [f"{prompts.NO_MATCH} {MAIN_MENU.spoken}"], "back at the menu"
 
 
 async def test_card_prompts_ignore_speech_and_read_back_only_the_last_four():

@@ -17,7 +17,7 @@ from botbuilder.dialogs import ComponentDialog, DialogTurnResult, WaterfallDialo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dialogs.main_menu import MAIN_MENU
+from dialogs.main_menu import MenuAction
 from telephony import DigitsPrompt, Menu, MenuOption, RecordingCommand, SecureResult, SecureStep, StepOutcome
 
 from ..call_harness import kinds, phone_call
@@ -68,9 +68,11 @@ class BankAccountDialog(ComponentDialog):
 
 
 def with_bank_account() -> Menu:
-    *tasks, agent, repeat, goodbye = MAIN_MENU
-    row = MenuOption("bank", "3", "To pay from a bank account, press 3.", ("bank",), step=BankAccountDialog)
-    return Menu(*tasks, row, agent, repeat, goodbye)
+    """The fork's menu, in a table of its own: the sample's rows may be anything."""
+    return Menu(
+        MenuOption("bank", "3", "To pay from a bank account, press 3.", ("bank",), step=BankAccountDialog),
+        MenuOption("goodbye", None, "", ("goodbye",), step=MenuAction.GOODBYE),
+    )
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,12 @@ import pytest
 from botbuilder.schema import ActivityTypes
 
 from dialogs import prompts
-from dialogs.main_menu import MAIN_MENU
+from dialogs.main_menu import MAIN_MENU, MenuAction
+from dialogs.payment import PaymentDialog
+from telephony import Menu
 from telephony.testing import FakeChannel
 
-from ..call_harness import kinds, phone_call
+from ..call_harness import ONE_STEP_MENU, key, kinds, phone_call
 
 TEXT_CHANNELS = ["webchat", "emulator", "msteams", "directline"]
 AGENT = "+14255550100"
@@ -26,9 +28,9 @@ BALANCE = prompts.BALANCE.format(amount="42 dollars and 17 cents", due_date="Mar
 CARD_WORDS = ("card number", "expiry", "security code")
 
 
-async def chat(channel: str, **settings) -> FakeChannel:
-    call = phone_call(channel=channel, **settings)
-    assert kinds(await call.connect()) == [prompts.WELCOME, MAIN_MENU.spoken]
+async def chat(channel: str, menu: Menu = MAIN_MENU, **settings) -> FakeChannel:
+    call = phone_call(channel=channel, menu=menu, **settings)
+    assert kinds(await call.connect()) == [prompts.WELCOME, menu.spoken]
     return call
 
 
@@ -37,9 +39,9 @@ async def text_chat(request) -> FakeChannel:
     return await chat(request.param)
 
 
-@pytest.mark.parametrize("ask", ["0", "agent", "I want a human"])
+@pytest.mark.parametrize("ask", [None, "agent", "I want a human"])
 async def test_asking_for_an_agent_gives_the_agents_number_and_the_menu_never_please_hold(text_chat, ask):
-    sent = await text_chat.say(ask)
+    sent = await text_chat.say(ask or key(MenuAction.TRANSFER))
     assert kinds(sent) == [CALL_AN_AGENT, AGAIN]
     assert prompts.TRANSFER_HOLD not in kinds(text_chat.sent)
     assert '<say-as interpret-as="telephone">+14255550100</say-as>' in sent[0].speak
@@ -58,9 +60,9 @@ async def test_a_chat_that_cannot_be_understood_is_given_the_agents_number(text_
 
 
 async def test_a_chat_that_asks_to_pay_hears_how_to_pay_by_phone_and_is_never_asked_for_a_card(text_chat):
-    assert kinds(await text_chat.say("1")) == [prompts.ACCOUNT_NUMBER]
+    assert kinds(await text_chat.say(key(PaymentDialog))) == [prompts.ACCOUNT_NUMBER]
     assert kinds(await text_chat.say("123456")) == [BALANCE, PAY_BY_PHONE, AGAIN]
-    await text_chat.say("1")  # the menu's payment option again, not a "pay now" key
+    await text_chat.say(key(PaymentDialog))  # the menu's payment option again, not a "pay now" key
     await text_chat.say("123456")
     await text_chat.say("4111111111111111")
     said = " ".join(a.text.lower() for a in text_chat.sent if a.type == ActivityTypes.message)
@@ -74,11 +76,13 @@ async def test_nothing_to_pay_is_said_as_on_the_phone(text_chat):
     assert sent[1:] == [prompts.NOTHING_TO_PAY, AGAIN]
 
 
-async def test_goodbye_closes_the_chat_and_the_next_message_starts_afresh(text_chat):
-    await text_chat.say("2")
+@pytest.mark.parametrize("channel", TEXT_CHANNELS)
+async def test_goodbye_closes_the_chat_and_the_next_message_starts_afresh(channel):
+    text_chat = await chat(channel, ONE_STEP_MENU)
+    assert kinds(await text_chat.say("1")) == [prompts.ACCOUNT_NUMBER]
     assert kinds(await text_chat.say("goodbye")) == [prompts.GOODBYE, "endOfConversation"]
     assert text_chat.storage.snapshot() == {} and len(text_chat.timers) == 0
-    assert kinds(await text_chat.say("hello")) == [prompts.WELCOME, MAIN_MENU.spoken]
+    assert kinds(await text_chat.say("hello")) == [prompts.WELCOME, ONE_STEP_MENU.spoken]
 
 
 @pytest.mark.parametrize("channel", TEXT_CHANNELS)

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 import pytest
 from botbuilder.core import Middleware
 
+from dialogs.main_menu import MenuAction
+from dialogs.payment import PaymentDialog
 from telephony import OBSERVER_KEY, CallObserver, RecordingCommand
 
-from ..call_harness import kinds, phone_call
+from ..call_harness import OFF_MENU_KEY, key, kinds, phone_call
 from .recorded import Recorded
 
 CARD, DECLINED_CARD = "4111111111111111", "4000000000000002"
@@ -29,7 +31,7 @@ async def at_menu(recorded: Recorded, **settings):
 
 
 async def pay(call, card: str = CARD) -> None:
-    await call.press("1")
+    await call.press(key(PaymentDialog))
     await call.press("123456")
     await call.press("1")
     await call.answer(RecordingCommand.PAUSE)
@@ -68,7 +70,7 @@ async def test_a_recording_command_is_a_span_from_send_to_result_with_its_latenc
 
 async def test_transfers_are_counted_by_reason(recorded):
     call = await at_menu(recorded)
-    await call.press("0")
+    await call.press(key(MenuAction.TRANSFER))
     await call.silence()
     await call.hang_up()
     assert recorded.count("ivr.calls.ended", ivr_call_outcome="transferred-asked") == 1
@@ -117,7 +119,7 @@ async def test_payments_by_outcome_and_the_audit_shows_card_entry_while_paused(r
 
 async def test_a_refused_pause_is_an_unsecured_payment_and_a_refused_command(recorded):
     call = await at_menu(recorded)
-    await call.press("1")
+    await call.press(key(PaymentDialog))
     await call.press("123456")
     await call.press("1")
     await call.answer(RecordingCommand.PAUSE, error="Internal error")
@@ -135,7 +137,7 @@ async def test_a_refused_pause_is_an_unsecured_payment_and_a_refused_command(rec
 async def pause_unanswered(recorded: Recorded):
     """A call whose pause, asked for before card entry, got no result in time."""
     call = await at_menu(recorded)
-    await call.press("1")
+    await call.press(key(PaymentDialog))
     await call.press("123456")
     await call.press("1")
     await call.silence()
@@ -167,7 +169,7 @@ async def test_an_error_transfer_is_its_own_outcome_and_the_turn_span_names_only
     await call.connect()
     await call.answer(RecordingCommand.START)
     storage.armed = True
-    await call.press("9")
+    await call.press(OFF_MENU_KEY)
     await call.answer(RecordingCommand.PAUSE)
     await call.silence()
     await call.hang_up()
@@ -212,7 +214,7 @@ async def test_an_observer_that_raises_never_changes_the_call(caplog):
     call = phone_call(telemetry=_BrokenTelemetry())
     await call.connect()
     await call.answer(RecordingCommand.START)
-    await call.press("9")
+    await call.press(OFF_MENU_KEY)
     sent = await call.say("goodbye")
     assert kinds(sent) == [prompts.GOODBYE, "endOfConversation"]
     assert "A call observer failed: RuntimeError" in caplog.text
