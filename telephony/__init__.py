@@ -50,7 +50,8 @@ from ._digits import DigitsPrompt, Validator
 from ._dtmf import is_dtmf, pressed_key
 from ._input import CallerInputDialog, InputPolicy, PromptFor, Reprompt
 from ._keypad import DigitBuffer, DigitSpec, Entry, InvalidReason, keys_from_text
-from ._menu import KEY_NAMES, KeypadMenu, Menu, MenuError, MenuOption, find_phrase, normalize_words
+from ._key_words import ENGLISH_KEY_WORDS, KeyWords
+from ._menu import KeypadMenu, Menu, MenuError, MenuOption, find_phrase, normalize_words
 from ._messages import spoken
 from ._observer import OBSERVER_KEY, CallEnding, CallObserver, call_notes, observe
 from ._outcome import StepOutcome
@@ -106,7 +107,8 @@ __all__ = [
     "MenuOption",
     "MenuError",
     "KeypadMenu",
-    "KEY_NAMES",
+    "ENGLISH_KEY_WORDS",
+    "KeyWords",
     "find_phrase",
     "normalize_words",
     "DigitsPrompt",

@@ -18,15 +18,11 @@ from botbuilder.schema import Activity
 
 from ._dtmf import pressed_key
 from ._input import CallerInputDialog, InputPolicy, PromptFor
+from ._key_words import ENGLISH_KEY_WORDS, KeyWords
 from ._observer import observe
 from ._status import InputResult, InputStatus, recognized
 from ._timers import CallTimers
 from ._wire import DTMF_KEYS
-
-#: How the words of a prompt name a key: "press 1", "press star", "press pound".
-KEY_NAMES = {"*": "star", "#": "pound", **{digit: digit for digit in "0123456789"}}
-_PRESS = re.compile(r"\bpress (\w+)", re.IGNORECASE)
-_NAMED_KEYS = {name: key for key, name in KEY_NAMES.items()}
 
 
 class MenuError(ValueError):
@@ -53,11 +49,16 @@ class MenuOption:
 
 
 class Menu:
-    """An ordered, checked table of `MenuOption`s."""
+    """An ordered, checked table of `MenuOption`s.
 
-    def __init__(self, *options: MenuOption):
+    `key_words` is the language the rows' words are in (English by default): a
+    row's words must name its own key the way that language does.
+    """
+
+    def __init__(self, *options: MenuOption, key_words: KeyWords = ENGLISH_KEY_WORDS):
         self.options: tuple[MenuOption, ...] = options
-        _check(options)
+        self.key_words = key_words
+        _check(options, key_words)
 
     def __iter__(self) -> Iterator[MenuOption]:
         return iter(self.options)
@@ -96,7 +97,7 @@ class Menu:
         return next((option for option in self.options if find_phrase(activity.text or "", option.synonyms)), None)
 
 
-def _check(options: Sequence[MenuOption]) -> None:
+def _check(options: Sequence[MenuOption], key_words: KeyWords) -> None:
     names: set[str] = set()
     keys: dict[str, str] = {}
     for option in options:
@@ -112,21 +113,21 @@ def _check(options: Sequence[MenuOption]) -> None:
         if option.key is None and not option.synonyms:
             raise MenuError(f"option {option.name!r} has neither a key nor words that choose it")
     for option in options:
-        for said in _PRESS.findall(option.words):
-            key = _NAMED_KEYS.get(said.lower())
+        offers = key_words.offers(option.words)
+        for said, key in offers:
             if key is None or key not in keys:
-                raise MenuError(f"option {option.name!r} says 'press {said}', but no option is on that key")
+                raise MenuError(f"option {option.name!r} says {said!r}, but no option is on that key")
             if key != option.key:
-                raise MenuError(f"option {option.name!r} says 'press {said}', but that key is {keys[key]!r}'s")
-        if option.key is not None and option.words and not _PRESS.search(option.words):
+                raise MenuError(f"option {option.name!r} says {said!r}, but that key is {keys[key]!r}'s")
+        if option.key is not None and option.words and not offers:
             raise MenuError(f"option {option.name!r} is on key {option.key!r} but its words never say which")
 
 
-_NOT_WORDS = re.compile(r"[^a-z0-9 ]+")
+_NOT_WORDS = re.compile(r"[\W_]+")
 
 
 def normalize_words(text: str) -> str:
-    """Lower case, punctuation dropped, single spaces: what speech-to-text may give."""
+    """Lower case, punctuation dropped, single spaces: what speech-to-text may give (in any alphabet)."""
     return " ".join(_NOT_WORDS.sub(" ", text.lower().replace("'", "")).split())
 
 

@@ -9,7 +9,7 @@ from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 from dialogs import prompts
 from dialogs.main_menu import MAIN_MENU, MenuAction
 from dialogs.transfer import TRANSFER_DIALOG
-from telephony import InputHint, Menu, MenuError, MenuOption, RecordingCommand, StepOutcome
+from telephony import InputHint, KeyWords, Menu, MenuError, MenuOption, RecordingCommand, StepOutcome
 from telephony.testing import FakeChannel
 
 from ..call_harness import OFF_MENU_KEY, call_at_menu, key, kinds, phone_call
@@ -240,3 +240,33 @@ def test_a_table_whose_words_and_keys_disagree_is_refused_naming_the_row(bad_row
 def test_a_row_that_starts_nothing_stops_the_bot_at_start_up():
     with pytest.raises(MenuError, match="option 'outage' starts None"):
         phone_call(menu=outage_menu(replace(OUTAGE, step=None)))
+
+
+# ---- the menu in another language: the table passes its own key words ---------------
+
+FRENCH_KEYS = KeyWords(
+    r"\bappuyez sur (?:la touche )?(\w+)",
+    {**{digit: digit for digit in "0123456789"}, "zéro": "0", "un": "1", "étoile": "*", "dièse": "#"},
+)
+FRENCH_MENU = Menu(
+    MenuOption("panne", "1", "Pour signaler une panne, appuyez sur 1.", ("panne",), step=OutageDialog),
+    MenuOption(
+        "conseiller", "0", "Pour parler à un conseiller, appuyez sur zéro.", ("conseiller",), step=MenuAction.TRANSFER
+    ),
+    MenuOption("répéter", "#", "Pour réécouter, appuyez sur la touche dièse.", ("répéter",), step=MenuAction.REPEAT),
+    key_words=FRENCH_KEYS,
+)
+
+
+async def test_a_french_table_is_offered_and_its_keys_and_words_start_its_steps():
+    call = phone_call(menu=FRENCH_MENU)
+    await call.connect()
+    (menu,) = kinds(await call.answer(RecordingCommand.START))
+    assert menu == (
+        "Pour signaler une panne, appuyez sur 1. Pour parler à un conseiller, appuyez sur zéro. "
+        "Pour réécouter, appuyez sur la touche dièse."
+    )
+    assert kinds(await call.press("1"))[0] == OUTAGE_LOGGED
+    assert kinds(await call.say("Une panne de courant"))[0] == OUTAGE_LOGGED
+    assert kinds(await call.press("#")) == [menu]
+    assert kinds(await call.say("Un conseiller, s'il vous plaît")) == [HOLD, "pause"]
