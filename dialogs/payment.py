@@ -202,7 +202,7 @@ class PaymentDialog(ComponentDialog):
     def _card_prompt(
         self, dialog_id: str, prompt_for: PromptFor, validator: Validator | None = None, **rules
     ) -> DigitsPrompt:
-        prompt = DigitsPrompt(
+        return DigitsPrompt(
             dialog_id,
             self.deps.timers,
             self.deps.input_policy,
@@ -212,9 +212,8 @@ class PaymentDialog(ComponentDialog):
             keypad_only=True,
             use_keypad=self.deps.prompts.use_keypad,
             sealer=self.deps.sealer,
+            allows_interruptions=False,  # card entry: no global words, `*` cancels
         )
-        prompt.allows_interruptions = False  # card entry: no global words, `*` cancels
-        return prompt
 
     # ---- the payment -------------------------------------------------------
     async def _ask_account(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -255,7 +254,7 @@ class PaymentDialog(ComponentDialog):
         prompts = self.deps.prompts
         if not secure.secured:
             _report(step, PaymentResult.UNSECURED)
-            await step.context.send_activity(prompts.cannot_secure())
+            await step.context.send_activity(prompts.cannot_secure_card())
             return await transfer(step, TransferReason.UNSECURED)
         entry: InputResult = secure.result
         if entry.status is InputStatus.EXHAUSTED:

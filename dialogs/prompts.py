@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from botbuilder.schema import Activity
 
-from telephony import InputHint, Menu, Reprompt, Ssml, TransferReason, Voice, say_as, spoken
+from telephony import InputHint, Menu, PromptFor, Reprompt, Ssml, TransferReason, Voice, say_as, spoken
 
 from .recording_policy import OPT_OUT
 
@@ -49,10 +49,11 @@ PAY_BY_PHONE = (
     "For your security, card payments are taken only on a phone call, never in a chat. To pay, call {number}."
 )
 
-PAUSING_FOR_CARD = "For your security, I'm pausing the recording while you enter your card details."
-CANNOT_SECURE = (
-    "I can't secure this call right now, so I won't take card details. Let me transfer you to an agent."
-)
+# A secure step's words, for any details: "{details}" is what the caller is about to enter.
+PAUSING_FOR = "For your security, I'm pausing the recording while you enter {details}."
+CANNOT_SECURE_FOR = "I can't secure this call right now, so I won't take {details}. Let me transfer you to an agent."
+PAUSING_FOR_CARD = PAUSING_FOR.format(details="your card details")
+CANNOT_SECURE = CANNOT_SECURE_FOR.format(details="card details")
 USE_KEYPAD = "For your security, please use your keypad."
 CARD_NUMBER = "Please enter your card number, then press pound."
 CARD_NUMBER_INVALID = "That card number isn't valid."
@@ -150,24 +151,46 @@ class Prompts:
             return self.say(f"{prefix} {keys.spoken}", hint=InputHint.EXPECTING)
         return self.balance(amount, due_date, currency, then=keys.spoken, hint=InputHint.EXPECTING)
 
-    # ---- card payment ----------------------------------------------------
+    # ---- a secure step: the card payment's, or one of your own -------------
+    def pausing_for(self, details: str) -> Activity:
+        """Said before `recording.pause`: "… while you enter {details}" ("your account number")."""
+        return self.say(PAUSING_FOR.format(details=details), hint=InputHint.IGNORING)
+
+    def cannot_secure(self, details: str) -> Activity:
+        """Said when the recording could not be paused, before the transfer: "… I won't take {details}"."""
+        return self.say(CANNOT_SECURE_FOR.format(details=details), hint=InputHint.IGNORING)
+
     def pausing_for_card(self) -> Activity:
         return self.say(PAUSING_FOR_CARD, hint=InputHint.IGNORING)
 
-    def cannot_secure(self) -> Activity:
+    def cannot_secure_card(self) -> Activity:
         return self.say(CANNOT_SECURE, hint=InputHint.IGNORING)
 
     def use_keypad(self) -> Activity:
         return self.say(USE_KEYPAD, hint=InputHint.IGNORING_SPEECH)
 
+    def keypad_only(self, prompt: str, invalid: str) -> PromptFor:
+        """The prompt of a keypad-only entry (a `DigitsPrompt` with `keypad_only=True`), for any secure step.
+
+        `prompt` first; after an entry that is refused, `invalid` then `prompt`; after a
+        silence, "Are you still there?" then `prompt`. Speech must not barge in, nor be
+        transcribed: the hint says so.
+        """
+
+        def prompt_for(reason: Reprompt, options: object) -> Activity:
+            prefix = {Reprompt.NO_MATCH: invalid, Reprompt.NO_INPUT: NO_INPUT}.get(reason, "")
+            return self.say(f"{prefix} {prompt}".strip(), hint=InputHint.IGNORING_SPEECH)
+
+        return prompt_for
+
     def card_number(self, reason: Reprompt, options: None) -> Activity:
-        return self._card_prompt(CARD_NUMBER, CARD_NUMBER_INVALID, reason)
+        return self.keypad_only(CARD_NUMBER, CARD_NUMBER_INVALID)(reason, options)
 
     def card_expiry(self, reason: Reprompt, options: None) -> Activity:
-        return self._card_prompt(CARD_EXPIRY, CARD_EXPIRY_INVALID, reason)
+        return self.keypad_only(CARD_EXPIRY, CARD_EXPIRY_INVALID)(reason, options)
 
     def security_code(self, reason: Reprompt, options: None) -> Activity:
-        return self._card_prompt(SECURITY_CODE, SECURITY_CODE_INVALID, reason)
+        return self.keypad_only(SECURITY_CODE, SECURITY_CODE_INVALID)(reason, options)
 
     def card_confirm(self, reason: Reprompt, last_four: str, keys: Menu) -> Activity:
         """The card's last four digits, the only ones that may be read back, then the confirmation keys."""
@@ -211,11 +234,6 @@ class Prompts:
             hint=InputHint.ACCEPTING,
             text=template.format(number=number),
         )
-
-    def _card_prompt(self, prompt: str, invalid: str, reason: Reprompt) -> Activity:
-        # Card prompts take keys only: speech must not barge in or be transcribed.
-        prefix = {Reprompt.NO_MATCH: invalid, Reprompt.NO_INPUT: NO_INPUT}.get(reason, "")
-        return self.say(f"{prefix} {prompt}".strip(), hint=InputHint.IGNORING_SPEECH)
 
 
 def money_words(amount: Decimal) -> str:

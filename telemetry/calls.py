@@ -212,8 +212,7 @@ class CallTelemetry(CallObserver):
             call.audit.keys_entered(step_id)
 
     def outcome(self, context: TurnContext, name: str, value: str) -> None:
-        if name == "payment":
-            self.metrics.payments.add(1, {"ivr.payment.outcome": value})
+        self.metrics.step_outcomes.add(1, {"ivr.step": name, "ivr.step.outcome": value})
 
 
 # ---- the call's facts, in its state ----------------------------------------------------

@@ -20,7 +20,7 @@ class CallMetrics:
     calls_ended: Counter
     calls_open: UpDownCounter
     menu_choices: Counter
-    payments: Counter
+    step_outcomes: Counter
     recording_commands: Counter
     recording_command_duration: Histogram
     input_misses: Counter
@@ -38,8 +38,10 @@ class CallMetrics:
             menu_choices=meter.create_counter(
                 "ivr.menu.choices", "{choice}", "Menu options chosen, by `ivr.menu` and `ivr.menu.option`."
             ),
-            payments=meter.create_counter(
-                "ivr.payments", "{payment}", "Payment attempts, by `ivr.payment.outcome`."
+            step_outcomes=meter.create_counter(
+                "ivr.step.outcomes",
+                "{outcome}",
+                "How steps ended (a payment, or any step of a fork's), by `ivr.step` and `ivr.step.outcome`.",
             ),
             recording_commands=meter.create_counter(
                 "ivr.recording.commands",

@@ -48,6 +48,11 @@ class DigitsPrompt(CallerInputDialog):
 
     A lone `#` before any digit is ignored: it is the tail of the previous
     entry from a caller who pressed pound out of habit.
+
+    For sensitive entry (inside a `SecureStep`): `keypad_only=True` drops speech
+    unread and plays `use_keypad` instead; `allows_interruptions=False` keeps the
+    call's global words ("agent", the opt-out key) out, so the spec's cancel key
+    is the only way out.
     """
 
     #: How a `SecureStep` seals this prompt's result while the recording resumes.
@@ -65,10 +70,11 @@ class DigitsPrompt(CallerInputDialog):
         keypad_only: bool = False,
         use_keypad: Callable[[], Activity] | None = None,
         sealer: Sealer | None = None,
+        allows_interruptions: bool = True,
     ):
         if keypad_only and use_keypad is None:
             raise ValueError("a keypad-only prompt needs `use_keypad`, the message played when the caller speaks")
-        super().__init__(dialog_id, timers, policy, prompt_for)
+        super().__init__(dialog_id, timers, policy, prompt_for, allows_interruptions=allows_interruptions)
         self.spec = spec
         self.validator = validator
         self.keypad_only = keypad_only

@@ -53,14 +53,25 @@ class CallerInputDialog(Dialog):
     last miss's `Reprompt` as the value.
     """
 
-    #: False for dialogs that global words must not interrupt (sensitive entry).
+    #: False for dialogs that global words must not interrupt (sensitive entry); the
+    #: constructor's `allows_interruptions` sets it for one dialog.
     allows_interruptions = True
 
-    def __init__(self, dialog_id: str, timers: CallTimers, policy: InputPolicy, prompt_for: PromptFor):
+    def __init__(
+        self,
+        dialog_id: str,
+        timers: CallTimers,
+        policy: InputPolicy,
+        prompt_for: PromptFor,
+        *,
+        allows_interruptions: bool | None = None,
+    ):
         super().__init__(dialog_id)
         self.timers = timers
         self.policy = policy
         self.prompt_for = prompt_for
+        if allows_interruptions is not None:
+            self.allows_interruptions = allows_interruptions
 
     async def recognize(self, dc: DialogContext, activity: Activity, state: dict) -> InputResult:
         """Judge one message: any status but EXHAUSTED."""

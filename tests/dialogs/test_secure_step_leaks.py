@@ -1,11 +1,12 @@
 """A fork's own secure step keeps nothing in clear: a bank account number behind `SecureStep`.
 
-A fork adds "3 = pay from a bank account" as README's "Make it yours" says:
-a plain `DigitsPrompt` (no sealer of its own, speech allowed) wrapped in
-`SecureStep`. Many calls with generated numbers and key timings run against
-the real bot; every log record, every state write (while the keys arrive and
-while the result waits for `recording.resume`) and every outgoing activity is
-searched for the number and for any run of six or more of its first digits.
+A fork adds "3 = pay from a bank account" as README's "Make it yours" says
+(`bank_account.py`): a `DigitsPrompt` with no sealer of its own, here with
+speech allowed, wrapped in `SecureStep`. Many calls with generated numbers and
+key timings run against the real bot; every log record, every state write
+(while the keys arrive and while the result waits for `recording.resume`) and
+every outgoing activity is searched for the number and for any run of six or
+more of its first digits.
 """
 
 from __future__ import annotations
@@ -13,66 +14,24 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from botbuilder.dialogs import ComponentDialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dialogs.main_menu import MenuAction
-from telephony import DigitsPrompt, Menu, MenuOption, RecordingCommand, SecureResult, SecureStep, StepOutcome
+from dialogs import prompts
+from telephony import RecordingCommand
 
 from ..call_harness import kinds, phone_call
 from ..leak_search import Capture, capture, every_log_record, forms, found, leaves, opened
+from .bank_account import DETAILS, ENTER_ACCOUNT, THANKS, BankAccountDialog, bank_menu
 
-ENTER_ACCOUNT = "Please enter your bank account number, then press pound."
-THANKS = "Thank you. The payment will be taken from that account."
-PAUSING = "For your security, I'm pausing the recording while you enter your account number."
+PAUSING = prompts.PAUSING_FOR.format(details=DETAILS)
 SHORTEST_PREFIX = 6
 
 
-class BankAccountDialog(ComponentDialog):
-    """The fork's step: the account number with the recording paused, then thanks."""
+class SpokenBankAccountDialog(BankAccountDialog):
+    """The fork's step with spoken digits allowed: what speech-to-text wrote down is sealed too."""
 
-    def __init__(self, deps):
-        super().__init__("bank-account")
-        self.deps = deps
-        prompts = deps.prompts
-        entry = DigitsPrompt(
-            "bank-account.number",
-            deps.timers,
-            deps.input_policy,
-            lambda reason, options: prompts.say(ENTER_ACCOUNT),
-            deps.digit_spec(min_length=8, max_length=12, terminator="#"),
-        )
-        self.add_dialog(
-            SecureStep(
-                "bank-account.secure",
-                entry,
-                recorder=deps.recorder,
-                timers=deps.timers,
-                result_timeout_s=deps.config.RECORDING_RESULT_TIMEOUT_S,
-                pausing_prompt=lambda: prompts.say(PAUSING),
-                sealer=deps.sealer,
-            )
-        )
-        self.add_dialog(WaterfallDialog("bank-account.steps", [self._ask, self._thank]))
-        self.initial_dialog_id = "bank-account.steps"
-
-    async def _ask(self, step: WaterfallStepContext) -> DialogTurnResult:
-        return await step.begin_dialog("bank-account.secure")
-
-    async def _thank(self, step: WaterfallStepContext) -> DialogTurnResult:
-        secure: SecureResult = step.result
-        if secure.secured and secure.result.recognized:
-            await step.context.send_activity(self.deps.prompts.say(THANKS))
-        return await step.end_dialog(StepOutcome.DONE)
-
-
-def with_bank_account() -> Menu:
-    """The fork's menu, in a table of its own: the sample's rows may be anything."""
-    return Menu(
-        MenuOption("bank", "3", "To pay from a bank account, press 3.", ("bank",), step=BankAccountDialog),
-        MenuOption("goodbye", None, "", ("goodbye",), step=MenuAction.GOODBYE),
-    )
+    keypad_only = False
 
 
 @dataclass(frozen=True)
@@ -91,7 +50,7 @@ timings = st.builds(Timing, st.booleans(), st.booleans(), st.booleans())
 async def test_a_bank_account_number_behind_secure_step_appears_in_no_log_state_or_activity(number, timing):
     captured = Capture()
     with every_log_record(captured):
-        call = phone_call(conversation_id="call-bank", menu=with_bank_account())
+        call = phone_call(conversation_id="call-bank", menu=bank_menu(SpokenBankAccountDialog))
         capture(call, captured)
         await call.connect()
         await call.answer(RecordingCommand.START)

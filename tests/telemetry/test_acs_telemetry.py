@@ -76,7 +76,7 @@ async def test_a_paid_call_over_call_automation_is_traced_counted_and_audited(tr
     assert turns and all(t.attributes["ivr.conversation.id"] for t in turns)
     callbacks = {s.context.span_id for s in recorded.spans if s.kind is SpanKind.SERVER}
     assert any(t.parent is not None and t.parent.span_id in callbacks for t in turns)
-    assert recorded.count("ivr.payments", ivr_payment_outcome="approved") == 1
+    assert recorded.count("ivr.step.outcomes", ivr_step="payment", ivr_step_outcome="approved") == 1
     assert recorded.count("ivr.calls.ended", ivr_call_outcome="goodbye") == 1
     (audit,) = recorded.audits()
     assert audit["card_entry_while_recording_may_capture"] is False

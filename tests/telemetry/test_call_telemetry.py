@@ -12,6 +12,7 @@ from dialogs.payment import PaymentDialog
 from telephony import OBSERVER_KEY, CallObserver, RecordingCommand
 
 from ..call_harness import OFF_MENU_KEY, key, kinds, phone_call
+from ..dialogs.bank_account import BANK_ACCOUNT, bank_menu
 from .recorded import Recorded
 
 CARD, DECLINED_CARD = "4111111111111111", "4000000000000002"
@@ -98,8 +99,8 @@ async def test_payments_by_outcome_and_the_audit_shows_card_entry_while_paused(r
     await pay(call)
     await pay(call, DECLINED_CARD)
     await call.say("goodbye")
-    assert recorded.count("ivr.payments", ivr_payment_outcome="approved") == 1
-    assert recorded.count("ivr.payments", ivr_payment_outcome="declined") == 1
+    assert recorded.count("ivr.step.outcomes", ivr_step="payment", ivr_step_outcome="approved") == 1
+    assert recorded.count("ivr.step.outcomes", ivr_step="payment", ivr_step_outcome="declined") == 1
     assert recorded.count("ivr.menu.choices", ivr_menu="main-menu.prompt", ivr_menu_option="payment") == 2
     (audit,) = recorded.audits()
     assert audit["outcome"] == "goodbye" and audit["complete"] is True
@@ -127,7 +128,7 @@ async def test_a_refused_pause_is_an_unsecured_payment_and_a_refused_command(rec
     await call.silence()
     await call.hang_up()
     assert recorded.count("ivr.recording.commands", ivr_recording_command="pause", ivr_recording_result="refused") == 2
-    assert recorded.count("ivr.payments", ivr_payment_outcome="unsecured") == 1
+    assert recorded.count("ivr.step.outcomes", ivr_step="payment", ivr_step_outcome="unsecured") == 1
     assert recorded.count("ivr.calls.ended", ivr_call_outcome="transferred-unsecured") == 1
     (audit,) = recorded.audits()
     assert audit["secure_steps"][0]["secured"] is False
@@ -178,6 +179,26 @@ async def test_an_error_transfer_is_its_own_outcome_and_the_turn_span_names_only
     assert audit["complete"] is True, "the call's notes outlive the bot's recovery"
     assert audit["recording_changes"][1]["command"] == "start"
     assert not any(SECRET_LOOKING in text for text in recorded.everything_exported())
+
+
+async def test_a_forks_own_secure_step_is_counted_by_its_name_and_audited_with_no_change_here(recorded):
+    call = phone_call(telemetry=recorded.telemetry, menu=bank_menu())
+    await call.connect()
+    await call.answer(RecordingCommand.START)
+    await call.press("3")
+    await call.answer(RecordingCommand.PAUSE)
+    await call.press("12345678#")
+    await call.answer(RecordingCommand.RESUME)
+    await call.press("3")
+    await call.answer(RecordingCommand.PAUSE, error="Internal error")
+    await call.silence()
+    await call.hang_up()
+    assert recorded.count("ivr.step.outcomes", ivr_step=BANK_ACCOUNT, ivr_step_outcome="taken") == 1
+    assert recorded.count("ivr.step.outcomes", ivr_step=BANK_ACCOUNT, ivr_step_outcome="unsecured") == 1
+    assert recorded.count("ivr.calls.ended", ivr_call_outcome="transferred-unsecured") == 1
+    (audit,) = recorded.audits()
+    assert [step["secured"] for step in audit["secure_steps"]] == [True, False]
+    assert audit["card_entry_steps"] and audit["card_entry_while_recording_may_capture"] is False
 
 
 class _Broken(CallObserver):

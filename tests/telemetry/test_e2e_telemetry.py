@@ -81,7 +81,7 @@ async def test_a_paid_call_produces_its_spans_metrics_and_audit_and_nothing_sens
 
     assert recorded.count("ivr.calls.started") == 1
     assert recorded.count("ivr.calls.ended", ivr_call_outcome="caller-hung-up") == 1
-    assert recorded.count("ivr.payments", ivr_payment_outcome="approved") == 1
+    assert recorded.count("ivr.step.outcomes", ivr_step="payment", ivr_step_outcome="approved") == 1
     assert recorded.count("ivr.recording.commands", ivr_recording_result="success") == 3
     (audit,) = recorded.audits()
     assert audit["card_entry_while_recording_may_capture"] is False and audit["complete"] is True
