@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: run test fuzz bench call phone clean
+.PHONY: run test fuzz call clean
+.PHONY: phone  # part: web-phone
+.PHONY: bench  # part: benchmarks
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -36,25 +38,27 @@ node_modules/.installed: package.json
 run: $(VENV)/.runtime
 	$(BIN)/python app.py
 
-test: $(VENV)/.dev node_modules/.installed $(CHROMIUM)
+test: $(VENV)/.dev node_modules/.installed
 	$(BIN)/python -m pytest
+test: $(CHROMIUM)  # part: web-phone
 
 call: $(VENV)/.runtime node_modules/.installed
 	$(BIN)/python -m simulator call
 
-phone: $(VENV)/.runtime node_modules/.installed
-	$(BIN)/python -m simulator phone
+phone: $(VENV)/.runtime node_modules/.installed  # part: web-phone
+	$(BIN)/python -m simulator.web  # part: web-phone
 
 # The fuzz test at full size (make test runs a smaller one); FUZZ_SEED=n picks another stream.
 fuzz: $(VENV)/.dev node_modules/.installed
 	FUZZ_REQUESTS=$${FUZZ_REQUESTS:-10000} $(BIN)/python -m pytest -s -q tests/test_fuzz.py
 
-# BASELINE=<commit> adds the bot as of that commit: a row, and telemetry's cost against it
-# in alternating rounds (CPU per turn) and in instructions per turn (Valgrind).
-bench: $(VENV)/.dev node_modules/.installed
-	$(BIN)/python -m benchmarks.run_all $(if $(BASELINE),--baseline $(BASELINE))
-	$(BIN)/python -m benchmarks.telemetry_cost $(if $(BASELINE),--baseline $(BASELINE))
-	$(BIN)/python -m benchmarks.instructions --on $(if $(BASELINE),--baseline $(BASELINE))
+# BASELINE=<commit> adds the bot as of that commit: a row, and telemetry's cost against it  # part: benchmarks
+# in alternating rounds (CPU per turn) and in instructions per turn (Valgrind).  # part: benchmarks
+bench: $(VENV)/.dev node_modules/.installed  # part: benchmarks
+	$(BIN)/python -m benchmarks.run_all $(if $(BASELINE),--baseline $(BASELINE))  # part: benchmarks
+	$(BIN)/python -m benchmarks.acs_path  # part: benchmarks, call-automation
+	$(BIN)/python -m benchmarks.telemetry_cost $(if $(BASELINE),--baseline $(BASELINE))  # part: benchmarks, telemetry
+	$(BIN)/python -m benchmarks.instructions --on $(if $(BASELINE),--baseline $(BASELINE))  # part: benchmarks, telemetry
 
 clean:
 	rm -rf $(VENV) node_modules

@@ -9,7 +9,9 @@ call press 9 and wait for the menu's `play` request, over and over. Rounds of th
 two paths alternate and each path reports its median round (by turns/s), so noise
 from the shared machine falls on both alike.
 
-    python -m benchmarks.acs_path [--calls 50] [--turns 20] [--rounds 3]
+    python -m benchmarks.acs_path [--calls 50] [--turns 20] [--rounds 3] [--out benchmarks/results]
+
+It prints its table and writes it as JSON to `acs-path-latest.json` in `--out`.
 
 An HTTP turn runs from posting the key's activity to the last reply reaching the
 service URL. An ACS turn runs from the moment the stand-in begins to POST the key's
@@ -36,6 +38,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import sys
 import tempfile
@@ -43,7 +46,6 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
@@ -54,6 +56,7 @@ from devtools.acs_line import AcsLine, acs_line
 from dialogs.main_menu import MAIN_MENU
 from simulator.acs import AcsStandIn, StandInCall, make_tls
 
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
 MENU_WORDS = MAIN_MENU.spoken
 REPEAT_KEY = "9"
 TURN_TIMEOUT_S = 30
@@ -237,38 +240,28 @@ def format_acs_path(report: AcsPathReport) -> str:
     return "\n".join(lines)
 
 
-def report_json(report: AcsPathReport) -> dict[str, Any]:
-    return asdict(report)
+def write_json(report: AcsPathReport, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "acs-path-latest.json"
+    document = {"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "acs_path": asdict(report)}
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """`run_all`'s options for this section (prefixed, as its own --calls and --turns are taken)."""
-    defaults = AcsBenchSettings()
-    group = parser.add_argument_group("Call Automation (ACS path next to HTTP, one app process)")
-    group.add_argument("--skip-acs", action="store_true", help="leave out the ACS path next to HTTP")
-    group.add_argument("--acs-calls", type=int, default=defaults.calls, help="concurrent calls per round, each path")
-    group.add_argument("--acs-turns", type=int, default=defaults.turns, help="main-menu turns per call per round")
-    group.add_argument("--acs-rounds", type=int, default=defaults.rounds, help="interleaved rounds per path")
-
-
-def settings_from(args: argparse.Namespace) -> AcsBenchSettings:
-    """The settings `run_all`'s options name."""
-    return AcsBenchSettings(args.acs_calls, args.acs_turns, args.acs_rounds)
-
-
-def parse_args(argv: list[str] | None = None) -> AcsBenchSettings:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     defaults = AcsBenchSettings()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=defaults.calls, help="concurrent calls per round, each path")
     parser.add_argument("--turns", type=int, default=defaults.turns, help="main-menu turns per call per round")
     parser.add_argument("--rounds", type=int, default=defaults.rounds, help="interleaved rounds per path")
-    args = parser.parse_args(argv)
-    return AcsBenchSettings(args.calls, args.turns, args.rounds)
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="folder for the JSON results")
+    return parser.parse_args(argv)
 
 
-async def main(settings: AcsBenchSettings) -> int:
-    report = await measure_acs_path(settings)
+async def main(args: argparse.Namespace) -> int:
+    report = await measure_acs_path(AcsBenchSettings(args.calls, args.turns, args.rounds))
     print(format_acs_path(report))
+    print(f"wrote {write_json(report, args.out)}", file=sys.stderr)
     return 0 if report.complete else 1
 
 

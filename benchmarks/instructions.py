@@ -33,7 +33,7 @@ import aiohttp
 from benchmarks.channel import ServiceUrl
 from benchmarks.loadgen import MainMenuScript, new_http_session, run_calls
 from benchmarks.otlp_sink import OtlpSink
-from benchmarks.run_all import ROOT, Target, baseline_target, bot_targets
+from benchmarks.run_all import ROOT, Target, baseline_target, bot_target, telemetry_on_target
 from devtools.processes import LOOPBACK, child_process, free_port, wait_for_port
 
 START_TIMEOUT_S = 600.0  # importing the bot takes a few seconds natively, minutes under Valgrind
@@ -116,7 +116,7 @@ async def main(args: argparse.Namespace) -> int:
         return 2
     async with AsyncExitStack() as stack:
         workspace = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="instructions-baseline-")))
-        off, on = bot_targets("app.py")[:2]
+        off, on = bot_target("app.py"), telemetry_on_target("app.py")
         off = replace(off, name="telemetry off")
         targets: list[tuple[Target, dict[str, str]]] = [(off, {})]
         if args.baseline:

@@ -16,8 +16,7 @@ compare side by side.
 Then this bot over HTTP and over WebSocket (one socket per call, and every call
 on one socket) with one load generator, and a capacity run of paced callers on
 each transport (`benchmarks.transports`; `--skip-transports`, `--skip-capacity`).
-Last, this bot's main menu over Azure Communication Services Call Automation next
-to HTTP, in one app process (`benchmarks.acs_path`; `--skip-acs`).
+(`make bench` then runs `benchmarks.acs_path`: the main menu over Call Automation next to HTTP.)
 """
 
 from __future__ import annotations
@@ -38,7 +37,6 @@ from pathlib import Path
 
 from azure.storage.blob.aio import BlobServiceClient
 
-from benchmarks import acs_path
 from benchmarks.channel import CallActivities, ServiceUrl
 from benchmarks.otlp_sink import OtlpSink
 from benchmarks.transports import TransportReport, add_arguments, format_transports, measure_transports
@@ -58,6 +56,8 @@ from devtools.processes import serve
 from hosting.state.blob_storage import blob_name
 
 ROOT = Path(__file__).resolve().parent.parent
+#: A tree without telemetry (README, "Make it smaller") has no telemetry-on row.
+HAS_TELEMETRY = (ROOT / "telemetry").is_dir()
 RESULTS_DIR = ROOT / "benchmarks" / "results"
 SAMPLES_ECHO = "sdk-echo (samples' wiring)"
 CEILING = "bare aiohttp echo (ceiling)"
@@ -179,31 +179,34 @@ def reference_targets() -> list[Target]:
     ]
 
 
+_BOT_ENV = {"NO_INPUT_TIMEOUT_S": "3600", "LOG_LEVEL": "WARNING", "TRANSFER_DELAY_S": "0"}
+
+
+def bot_target(bot_command: str) -> Target:
+    """This bot's main-menu turn, state in memory, telemetry off."""
+    return Target(BOT_OFF, [sys.executable, bot_command], MainMenuScript(), {**_BOT_ENV, "STORAGE": "memory"})
+
+
+def telemetry_on_target(bot_command: str) -> Target:
+    """The same with telemetry on, exporting every span and metric to the run's OTLP sink."""
+    env = {**_BOT_ENV, "STORAGE": "memory", "OTEL_METRIC_EXPORT_INTERVAL": "5000"}
+    return Target(TELEMETRY_ON, [sys.executable, bot_command], MainMenuScript(), env, needs_otlp=True)
+
+
 def bot_targets(bot_command: str) -> list[Target]:
-    """This bot's main-menu turn, with memory and with blob state (with and without the call's lease)."""
+    """This bot's main-menu turn: with memory (telemetry off, and on when the tree has it), and with
+    blob state (with and without the call's lease)."""
     python = sys.executable
-    env = {"NO_INPUT_TIMEOUT_S": "3600", "LOG_LEVEL": "WARNING", "TRANSFER_DELAY_S": "0"}
+    blob = {**_BOT_ENV, "STORAGE": "blob"}
     return [
-        Target(BOT_OFF, [python, bot_command], MainMenuScript(), {**env, "STORAGE": "memory"}),
-        Target(
-            TELEMETRY_ON,
-            [python, bot_command],
-            MainMenuScript(),
-            {**env, "STORAGE": "memory", "OTEL_METRIC_EXPORT_INTERVAL": "5000"},
-            needs_otlp=True,
-        ),
-        Target(
-            BLOB_WITH_LEASE,
-            [python, bot_command],
-            MainMenuScript(),
-            {**env, "STORAGE": "blob"},
-            needs_blob=True,
-        ),
+        bot_target(bot_command),
+        *([telemetry_on_target(bot_command)] if HAS_TELEMETRY else []),
+        Target(BLOB_WITH_LEASE, [python, bot_command], MainMenuScript(), blob, needs_blob=True),
         Target(
             BLOB_WITHOUT_LEASE,
             [python, "-m", "benchmarks.targets.bot_without_lease"],
             MainMenuScript(),
-            {**env, "STORAGE": "blob"},
+            blob,
             needs_blob=True,
         ),
     ]
@@ -323,10 +326,6 @@ async def main(args: argparse.Namespace) -> int:
         if not args.skip_transports and (not args.only or any("transport" in word for word in args.only)):
             print("measuring this bot by transport ...", file=sys.stderr, flush=True)
             transports = await measure_transports(args, workspace)
-        acs: acs_path.AcsPathReport | None = None
-        if not args.skip_acs and (not args.only or any("acs" in word for word in args.only)):
-            print("measuring this bot over Call Automation next to HTTP ...", file=sys.stderr, flush=True)
-            acs = await acs_path.measure_acs_path(acs_path.settings_from(args))
         print(format_table(results))
         print(format_ratios(results))
         if sink is not None:
@@ -336,10 +335,8 @@ async def main(args: argparse.Namespace) -> int:
             print(f"state of {r.name} weighed after: {r.state_measured_after}")
     if transports.saturated or transports.capacity or transports.paced:
         print(format_transports(transports))
-    if acs is not None:
-        print(acs_path.format_acs_path(acs))
-    _write_json(results, transports, acs, args)
-    return 0 if all(r.error is None for r in results) and (acs is None or acs.complete) else 1
+    _write_json(results, transports, args)
+    return 0 if all(r.error is None for r in results) else 1
 
 
 async def blob_state_bytes(connection_string: str, container: str, conversation_id: str) -> int:
@@ -353,10 +350,7 @@ async def blob_state_bytes(connection_string: str, container: str, conversation_
     return total
 
 
-def _write_json(
-    results: list[TargetResult], transports: TransportReport, acs: acs_path.AcsPathReport | None,
-    args: argparse.Namespace,
-) -> None:
+def _write_json(results: list[TargetResult], transports: TransportReport, args: argparse.Namespace) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     document = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -370,7 +364,6 @@ def _write_json(
         },
         "results": [asdict(r) for r in results],
         "transports": asdict(transports),
-        "acs_path": acs_path.report_json(acs) if acs is not None else None,
     }
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for path in (args.out / f"bench-{stamp}.json", args.out / "latest.json"):
@@ -391,7 +384,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--baseline", help="also measure the bot as of this git commit (e.g. main)")
     parser.add_argument("--only", nargs="*", help="measure only targets whose name contains one of these words")
     add_arguments(parser)
-    acs_path.add_arguments(parser)
     return parser.parse_args(argv)
 
 

@@ -32,7 +32,7 @@ import aiohttp
 from benchmarks.channel import ServiceUrl
 from benchmarks.loadgen import MainMenuScript, cpu_seconds, new_http_session, run_calls
 from benchmarks.otlp_sink import OtlpSink
-from benchmarks.run_all import ROOT, Target, baseline_target, bot_targets
+from benchmarks.run_all import ROOT, Target, baseline_target, bot_target, telemetry_on_target
 from devtools.processes import serve
 
 OFF = "telemetry off"
@@ -140,7 +140,7 @@ async def main(args: argparse.Namespace) -> int:
         await sink.start()
         stack.push_async_callback(sink.stop)
         workspace = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="telemetry-baseline-")))
-        off, on = bot_targets("app.py")[:2]
+        off, on = bot_target("app.py"), telemetry_on_target("app.py")
         targets = [(OFF, off, {})]
         if args.baseline:
             targets.append((f"as of {args.baseline}", baseline_target(args.baseline, workspace / "baseline", off), {}))

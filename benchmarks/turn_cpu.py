@@ -25,7 +25,7 @@ import tempfile
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from benchmarks.run_all import ROOT, baseline_target, bot_targets
+from benchmarks.run_all import ROOT, baseline_target, bot_target
 from benchmarks.transports import BOT_ENV, run_callers
 from devtools.processes import ServerProcess, serve
 
@@ -46,7 +46,7 @@ async def _warm_up(transport: str, bot: ServerProcess) -> None:
 async def measure(args: argparse.Namespace, workspace: Path) -> dict[tuple[str, str], list[dict]]:
     bots: dict[str, Path] = {THIS_TREE: ROOT}
     if args.baseline:
-        bots[f"as of {args.baseline}"] = baseline_target(args.baseline, workspace / "baseline", bot_targets("app.py")[0]).cwd
+        bots[f"as of {args.baseline}"] = baseline_target(args.baseline, workspace / "baseline", bot_target("app.py")).cwd
     runs: dict[tuple[str, str], list[dict]] = {}
     async with AsyncExitStack() as stack:
         servers = {

@@ -24,7 +24,7 @@ from aiohttp import web
 from simulator.acs import AcsStandIn, StandInCall, client_connector
 
 if TYPE_CHECKING:
-    from telemetry.wiring import Telemetry
+    from app import Telemetry
 
 INCOMING_SECRET = "local-incoming-secret"
 DEFAULT_CALLER = "+14255550123"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+import os
 from enum import Enum
+from pathlib import Path
 from typing import Protocol
 
 import aiohttp
@@ -20,6 +23,14 @@ class Transport(str, Enum):
     @property
     def streaming(self) -> bool:
         return self is not Transport.HTTP
+
+
+def add_line_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every phone of the simulator takes: which bot, over which transport, where to write."""
+    default_url = f"http://127.0.0.1:{os.environ.get('PORT', '3978')}/api/messages"
+    parser.add_argument("--bot", default=default_url, help=f"the bot's messaging endpoint (default {default_url})")
+    parser.add_argument("--transport", choices=[t.value for t in Transport], default=Transport.HTTP.value)
+    parser.add_argument("--out", type=Path, default=Path("data/simulator"), help="where to write the timeline and metadata")
 
 
 class LineError(ConnectionError):

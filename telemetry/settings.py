@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Mapping
 
+from config import ConfigError
+
 
 class Exporter(str, Enum):
     OTLP = "otlp"
@@ -26,11 +28,8 @@ class Exporter(str, Enum):
     NONE = "none"
 
 
-class TelemetrySettingError(ValueError):
-    """An OpenTelemetry variable has a value this app cannot honour."""
-
-    def __init__(self, name: str, expected: str, value: str):
-        super().__init__(f"{name}={value!r} is invalid: expected {expected}")
+class TelemetrySettingError(ConfigError):
+    """An OpenTelemetry variable has a value this app cannot honour: start-up stops naming it, as for any setting."""
 
 
 _SIGNALS = ("TRACES", "METRICS", "LOGS")

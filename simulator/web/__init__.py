@@ -1,6 +1,6 @@
 """The web phone: the local channel simulator in a browser page.
 
-`python -m simulator phone` (or `make phone`) serves a page with a dial pad,
+`python -m simulator.web` (or `make phone`) serves a page with a dial pad,
 the bot's prompts spoken aloud, the recording indicator and the call's
 timeline. See docs/web-phone.md.
 """

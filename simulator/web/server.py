@@ -1,6 +1,6 @@
 """The web phone's own small web server: the page, its WebSocket, the call files.
 
-`python -m simulator phone` serves this on localhost. The page and its
+`python -m simulator.web` serves this on localhost. The page and its
 scripts are plain files in `static/`, served as they are (no build step,
 nothing from another site: the Content-Security-Policy allows this origin
 only). Each WebSocket is one `PhoneSession`; the calls themselves run on one

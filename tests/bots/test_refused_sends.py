@@ -11,7 +11,6 @@ import logging
 
 import pytest
 from botbuilder.schema import ActivityTypes
-from opentelemetry.trace import StatusCode
 
 from dialogs import prompts
 from dialogs.main_menu import MAIN_MENU, MenuAction
@@ -20,7 +19,6 @@ from telephony import HANDOFF_INITIATE, RecordingCommand
 from telephony.testing import FakeChannel
 
 from ..call_harness import OFF_MENU_KEY, ONE_STEP_MENU, call_at_menu, key, kinds, phone_call
-from ..telemetry.recorded import Recorded
 from .test_turn_errors import at_menu
 
 #: How the channel fails: its HTTP status, or None for a dropped connection.
@@ -180,14 +178,3 @@ async def test_a_back_end_that_cannot_be_reached_is_the_bots_error_not_the_chann
     storage.read = unreachable_once
     assert kinds(await call.press(OFF_MENU_KEY)) == [prompts.SOMETHING_WENT_WRONG, "pause"]
     assert "Unhandled ConnectionRefusedError" in caplog.text
-
-
-async def test_a_refused_goodbye_is_no_error_in_the_calls_trace_and_ends_the_call_as_a_goodbye():
-    with Recorded() as recorded:
-        call = phone_call(channel="webchat", telemetry=recorded.telemetry)
-        await call.connect()
-        call.fail_sends(END, 400)
-        await call.say("goodbye")
-    assert recorded.spans, "the turns were traced"
-    assert all(span.status.status_code is not StatusCode.ERROR for span in recorded.spans)
-    assert recorded.count("ivr.calls.ended", **{"ivr.call.outcome": "goodbye"}) == 1

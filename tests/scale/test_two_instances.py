@@ -23,6 +23,7 @@ from telephony import (
     HANDOFF_TARGET_KEY,
     RecordingCommand,
 )
+from tests.call_harness import OFF_MENU_KEY
 from tests.scale.conftest import CALLER, Instance, ServiceUrl, call_activity
 
 CARD_NUMBER = "4111111111111111"
@@ -167,14 +168,17 @@ async def stored_state(connection_string: str, conversation_id: str) -> str:
 
 
 async def test_a_no_input_timer_left_on_the_other_instance_does_nothing(start_instances, service_url, http):
-    # Instance 0 would reprompt after 2 s, instance 1 after 6 s.
-    quick, patient = await start_instances({"NO_INPUT_TIMEOUT_S": "2"}, {"NO_INPUT_TIMEOUT_S": "6"})
+    # Instance 0 would reprompt after 2 s, instance 1 after 6 s; two misses do not transfer yet.
+    patience = {"MAX_RETRIES": "5"}
+    quick, patient = await start_instances(
+        {"NO_INPUT_TIMEOUT_S": "2", **patience}, {"NO_INPUT_TIMEOUT_S": "6", **patience}
+    )
     call = PhoneCall(service_url, http)
     await connect_with_recording(call, iter([quick, patient]))
 
-    await call.press(quick, "9")  # arms a 2 s timer on the quick instance ...
+    await call.press(quick, OFF_MENU_KEY)  # a miss: arms a 2 s timer on the quick instance ...
     after_last_key = len(service_url.received)
-    await call.press(patient, "9")  # ... which this turn, on the other instance, makes stale.
+    await call.press(patient, OFF_MENU_KEY)  # ... which this turn, on the other instance, makes stale.
 
     reprompt = await service_url.wait_for(lambda a: NO_INPUT.lower() in (a.get("text") or "").lower(), after_last_key, 15)
     reprompts = [a for a in service_url.since(after_last_key) if NO_INPUT.lower() in (a.get("text") or "").lower()]

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 from botbuilder.core import Middleware
+from botbuilder.schema import ActivityTypes
+from opentelemetry.trace import StatusCode
 
 from dialogs.main_menu import MenuAction
 from dialogs.payment import PaymentDialog
@@ -199,6 +201,16 @@ async def test_a_forks_own_secure_step_is_counted_by_its_name_and_audited_with_n
     (audit,) = recorded.audits()
     assert [step["secured"] for step in audit["secure_steps"]] == [True, False]
     assert audit["card_entry_steps"] and audit["card_entry_while_recording_may_capture"] is False
+
+
+async def test_a_refused_goodbye_is_no_error_in_the_calls_trace_and_ends_the_call_as_a_goodbye(recorded):
+    call = phone_call(channel="webchat", telemetry=recorded.telemetry)
+    await call.connect()
+    call.fail_sends(ActivityTypes.end_of_conversation.value, 400)
+    await call.say("goodbye")
+    assert recorded.spans, "the turns were traced"
+    assert all(span.status.status_code is not StatusCode.ERROR for span in recorded.spans)
+    assert recorded.count("ivr.calls.ended", ivr_call_outcome="goodbye") == 1
 
 
 class _Broken(CallObserver):

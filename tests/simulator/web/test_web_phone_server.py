@@ -156,7 +156,7 @@ async def test_unknown_call_files_are_404_and_other_sites_cannot_open_the_socket
 
 async def test_python_m_simulator_phone_prints_the_address_and_serves_the_page(bot):
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "simulator", "phone", "--port", "0", "--bot", bot.url,
+        sys.executable, "-m", "simulator.web", "--port", "0", "--bot", bot.url,
         cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
