@@ -175,13 +175,22 @@ CASES = {recipe.part: [recipe] for recipe in RECIPES} | {"every-part": RECIPES}
 
 
 @pytest.fixture(scope="module")
-def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Future[Outcome]]:
-    """Every case's copy checked at once, a few at a time: each is mostly waiting on its child processes."""
+def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Future[Outcome]]:
+    """The selected cases' copies checked at once, a few at a time: each mostly waits on its child processes."""
+    selected = {
+        item.callspec.params["case"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == TEST_AFTER_A_RECIPE and item.path == request.path
+    }
     with ThreadPoolExecutor(3) as pool:
         yield {
             case: pool.submit(apply_and_check, recipes, tmp_path_factory.mktemp(case))
             for case, recipes in CASES.items()
+            if case in selected
         }
+
+
+TEST_AFTER_A_RECIPE = "test_after_a_recipe_the_app_starts_and_answers_and_the_rest_of_the_suite_collects"
 
 
 @pytest.mark.parametrize("case", CASES)
