@@ -12,11 +12,14 @@ from app import create_bot
 from config import DefaultConfig
 from dialogs.balance import BalanceDialog
 from dialogs.main_menu import MAIN_MENU, MenuAction
+from dialogs.payment import PaymentDialog
 from hosting.state.memory_storage import MemoryStorage
 from telephony import TELEPHONY_CHANNEL, Menu, MenuOption, RecordingCommand
 from telephony.testing import CALLER, FakeChannel, kinds, texts
 
-__all__ = ["CALLER", "OFF_MENU_KEY", "ONE_STEP_MENU", "call_at_menu", "key", "kinds", "phone_call", "texts"]
+__all__ = [
+    "CALLER", "OFF_MENU_KEY", "ONE_STEP_MENU", "account_step_key", "call_at_menu", "key", "kinds", "phone_call", "texts"
+]
 
 #: A key no row of the sample's menu is on: a miss at the menu, whatever rows a fork adds or removes.
 OFF_MENU_KEY = next(digit for digit in "5678342190" if MAIN_MENU.by_key(digit) is None)
@@ -40,6 +43,18 @@ def key(step: object) -> str:
         if option.step == step and option.key is not None:
             return option.key
     raise LookupError(f"no row of the sample's menu with a key starts {step!r}")
+
+
+def account_step_key() -> str:
+    """The key of a step that asks for the account number, then reads the balance out.
+
+    The balance's row, or the payment's when a fork has none (the payment begins alike): for
+    tests that need a caller in a step, or the balance read, over a real channel.
+    """
+    for step in (BalanceDialog, PaymentDialog):
+        if any(option.step == step and option.key for option in MAIN_MENU):
+            return key(step)
+    raise LookupError("no row of the sample's menu asks for an account number")
 
 
 def phone_call(

@@ -19,6 +19,7 @@ from dialogs import prompts as P
 from dialogs.main_menu import MAIN_MENU
 from dialogs.payment import PAY_OFFER
 
+from ..call_harness import account_step_key
 from ..leak_search import forms, found
 from .caller import Caller, cloud_event, signed_post
 from .conftest import PhoneLine
@@ -192,7 +193,7 @@ async def test_a_start_acs_never_confirms_counts_as_failed(line):
 
 async def test_keys_arrive_once_and_in_order_however_acs_delivers_them(line):
     caller = await at_menu(line)
-    await caller.press("2")
+    await caller.press(account_step_key())
     await caller.hears(P.ACCOUNT_NUMBER)
     caller.call.duplicate_next_tones(2)
     caller.call.reorder_next_tones(3)

@@ -9,6 +9,7 @@ import sys
 from dialogs import prompts as P
 from dialogs.main_menu import MAIN_MENU
 
+from ..call_harness import account_step_key
 from .test_calls_over_acs import BALANCE
 
 TIMEOUT_S = 30
@@ -37,7 +38,7 @@ async def test_the_terminal_phone_calls_the_bot_through_acs():
     try:
         assert (await until(P.WELCOME[:40])).startswith("bot ")
         assert "●" in await until(MAIN_MENU.spoken[:40])  # said while recording
-        await type_line("2")
+        await type_line(account_step_key())
         await until(P.ACCOUNT_NUMBER)
         await type_line("123456")
         await until(BALANCE)

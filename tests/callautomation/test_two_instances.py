@@ -12,6 +12,7 @@ import uuid
 from dialogs import prompts as P
 from dialogs.main_menu import MAIN_MENU
 
+from ..call_harness import account_step_key
 from .caller import Caller
 from .conftest import serve
 from .test_calls_over_acs import ACCOUNT, BALANCE
@@ -32,7 +33,7 @@ async def test_a_call_whose_callbacks_alternate_between_two_instances_completes(
         await caller.hears(P.WELCOME)
         await caller.hears(MAIN_MENU.spoken)
         await caller.recording_is("active")
-        await caller.press("2")
+        await caller.press(account_step_key())
         await caller.hears(P.ACCOUNT_NUMBER)
         await caller.press(ACCOUNT)
         await caller.hears(BALANCE)

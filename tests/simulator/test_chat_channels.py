@@ -17,9 +17,12 @@ import pytest
 import pytest_asyncio
 
 from dialogs import prompts
+from dialogs.balance import BalanceDialog
 from dialogs.main_menu import MAIN_MENU
+from dialogs.payment import PaymentDialog
 from simulator.chat import TEXT_CHANNELS, Chat, ChatChannel
 
+from ..call_harness import account_step_key, key
 from .fixtures import RunningBot, running_bot
 
 AGENT = "+14255550100"
@@ -67,10 +70,10 @@ async def test_a_whole_chat_on_the_playground_leaves_no_error_in_the_log(chat_bo
     start = log_size(log)
     async with ChatChannel(bot.url) as channel:
         chat = await opened(channel, channel_id)
-        assert await said(chat, "2") == [prompts.ACCOUNT_NUMBER]
+        assert await said(chat, key(BalanceDialog)) == [prompts.ACCOUNT_NUMBER]
         assert await said(chat, "123456") == [BALANCE, AGAIN]
         assert await said(chat, "agent") == [prompts.CALL_AN_AGENT.format(number=AGENT), AGAIN]
-        assert await said(chat, "1") == [prompts.ACCOUNT_NUMBER]
+        assert await said(chat, key(PaymentDialog)) == [prompts.ACCOUNT_NUMBER]
         assert await said(chat, "123456") == [BALANCE, prompts.PAY_BY_PHONE.format(number=AGENT), AGAIN]
         assert await said(chat, "goodbye") == [prompts.GOODBYE]
         assert await said(chat, "hello") == [prompts.WELCOME, MAIN_MENU.spoken], "a new chat begins"
@@ -91,7 +94,7 @@ async def test_a_goodbye_the_chat_refuses_or_drops_ends_the_conversation_once(ch
     start = log_size(log)
     async with ChatChannel(bot.url, refuse={"endOfConversation": failure}) as channel:
         chat = await opened(channel, "webchat")
-        assert await said(chat, "2") == [prompts.ACCOUNT_NUMBER]  # a prompt waiting for input, with its timer
+        assert await said(chat, account_step_key()) == [prompts.ACCOUNT_NUMBER]  # a prompt waiting, with its timer
         assert await said(chat, "goodbye") == [prompts.GOODBYE]
         if failure is None:  # the same code for every failure: one wait is enough (the dialog tests try each)
             await asyncio.sleep(NO_INPUT_TIMEOUT_S + 1)
@@ -113,7 +116,7 @@ async def test_a_chat_closed_while_the_bot_waits_ends_with_one_warning(chat_bot)
     start = log_size(log)
     async with ChatChannel(bot.url) as channel:
         chat = await opened(channel, "webchat")
-        assert await said(chat, "2") == [prompts.ACCOUNT_NUMBER]
+        assert await said(chat, account_step_key()) == [prompts.ACCOUNT_NUMBER]
     await asyncio.sleep(NO_INPUT_TIMEOUT_S + 1)  # the reprompt finds the chat's connector gone
     lines = log_lines_since(log, start)
     assert_no_error(lines)
