@@ -79,6 +79,13 @@ class RawPeer:
     def send(self, data: bytes) -> None:
         self.write(ws_frame(data))
 
+    async def drain(self) -> None:
+        """Wait until the bytes written so far are on their way (or the connection is gone)."""
+        try:
+            await self._writer.drain()
+        except ConnectionError:
+            pass
+
     async def post(self, activity: dict[str, Any]) -> int:
         """Post an activity as the channel does; returns the bot's status."""
         identifier = str(uuid.uuid4())
