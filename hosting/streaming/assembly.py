@@ -227,6 +227,8 @@ def _json_object(raw: bytes) -> dict[str, Any]:
         value = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
         raise ProtocolError("a request or response payload is not JSON") from None
+    except RecursionError:
+        raise ProtocolError("a request or response payload nests too deep") from None
     if not isinstance(value, dict):
         raise ProtocolError("a request or response payload is not a JSON object")
     return value

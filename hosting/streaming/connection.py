@@ -6,7 +6,8 @@ a connection lost without a handshake, a malformed packet or an oversized
 frame is a dropped one, which its owner reports in one warning line. Either
 way the turns still running on the socket are cancelled, since nothing they
 send could arrive, and requests waiting for an answer fail with
-`ConnectionClosed`.
+`ConnectionClosed`. A fault in the bot's own reading ends the socket the same
+way (with the traceback, once), never the HTTP handler that carries it.
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ class StreamingConnection:
                 raise
             # aiohttp cancels the handler when the connection is lost, if `handler_cancellation` is on.
             return Closure(CloseKind.DROPPED, "the connection was lost")
+        except Exception:  # a fault in this code ends its socket, never the HTTP handler that carries it
+            log.exception("Reading a streaming socket failed")
+            closure, code = Closure(CloseKind.DROPPED, "the bot failed reading it"), WSCloseCode.INTERNAL_ERROR
         await self._stop()
         if code is not None:
             await self._socket.close(code=code)

@@ -14,7 +14,9 @@ import uuid
 import pytest
 
 from dialogs.main_menu import MAIN_MENU
+from hosting.streaming.assembly import Assembler
 from hosting.streaming.connection import FRAME_LIMIT
+from hosting.streaming.frames import PayloadType, packets
 from simulator import ChannelOptions, ChannelSimulator, Transport
 
 from .streaming_bot import StreamingBot, eventually, streaming_bot, tasks_settle
@@ -119,7 +121,15 @@ async def oversized(peer: RawPeer) -> None:
     peer.send(b"\0" * (FRAME_LIMIT + 1))
 
 
-@pytest.mark.parametrize("fault", [broken_mid_frame, garbage, oversized], ids=["dropped-mid-frame", "garbage", "oversized"])
+async def deeply_nested(peer: RawPeer) -> None:
+    """A request header nested deeper than Python's parser recurses."""
+    header = b'{"verb":"POST","path":"/api/messages","x":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    peer.send(b"".join(packets(PayloadType.REQUEST, str(uuid.uuid4()), header)))
+
+
+@pytest.mark.parametrize(
+    "fault", [broken_mid_frame, garbage, oversized, deeply_nested], ids=["dropped-mid-frame", "garbage", "oversized", "deeply-nested"]
+)
 async def test_a_broken_socket_is_one_warning_and_ends_only_its_own_calls(fault, capfd):
     async with streaming_bot(**SETTINGS) as bot:
         async with ChannelSimulator(bot.url, transport=Transport.WEBSOCKET) as channel:
@@ -143,3 +153,32 @@ async def test_a_broken_socket_is_one_warning_and_ends_only_its_own_calls(fault,
             assert bystander.said.count(MAIN_MENU.spoken) >= 2
             assert bystander.violations == []
     assert "Traceback" not in capfd.readouterr().err
+
+
+async def test_a_fault_in_reading_a_socket_ends_that_socket_and_its_calls_never_the_http_handler(monkeypatch):
+    feed = Assembler.feed
+
+    def failing_feed(assembler: Assembler, data: bytes) -> list:
+        if b"fault-here" in data:
+            raise RuntimeError("a fault in reading")
+        return feed(assembler, data)
+
+    monkeypatch.setattr(Assembler, "feed", failing_feed)
+    async with streaming_bot(**SETTINGS) as bot:
+        async with ChannelSimulator(bot.url, transport=Transport.WEBSOCKET) as channel:
+            bystander = await at_menu(channel)
+            peer, broken_call = await raw_call_at_menu(bot)
+            assert await eventually(lambda: bot.open_calls == 2 and bot.pending_timers == 2)
+
+            peer.send(b"fault-here")
+            await asyncio.wait_for(peer.closed.wait(), 10)
+
+            assert await eventually(lambda: len(bot.problems) == 2)
+            assert [(r.levelname, r.name) for r in bot.problems] == [
+                ("ERROR", "hosting.streaming.connection"),
+                ("WARNING", "hosting.adapter"),
+            ], bot.warnings()
+            assert not bot.remembers(broken_call)
+            assert bot.open_calls == 1 and bot.pending_timers == 1
+            await bystander.press("9")
+            await bystander.wait_for_prompt(MAIN_MENU.spoken)
