@@ -15,7 +15,10 @@ endpoint. Here `hosting.streaming` speaks the same protocol, and this adapter:
 - when a socket closes, ends the calls it still carried with an
   `endOfConversation` turn, as if the caller had hung up: the bot cancels
   their timers and forgets them. A dropped socket is one warning line; a
-  normal close logs nothing above debug.
+  normal close logs nothing above debug;
+- drops a peer that stops reading (a WebSocket heartbeat) or answering, and
+  keeps a turn whose socket died under it from the bot's error handler,
+  which would only fail again trying to apologise to nobody.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentit
 
 from hosting.streaming.assembly import IncomingRequest
 from hosting.streaming.calls import OpenCalls
-from hosting.streaming.connection import CloseKind, OutgoingResponse, StreamingConnection
+from hosting.streaming.connection import CloseKind, ConnectionClosed, OutgoingResponse, StreamingConnection
 from hosting.streaming.connector import SocketConnectorClient, SocketConnectorFactory
 from hosting.wire.activity_shape import ActivityShapeError, read_activity
 from hosting.wire.turn_context import CallTurnContext
@@ -42,6 +45,9 @@ from inbound.json_body import JsonBodyError, parse_json
 log = logging.getLogger(__name__)
 
 USER_AGENT = "ivr-voice-bot (Bot Framework streaming, Python)"
+# A socket the peer has sent nothing on for this long is pinged; no pong within half of it
+# and the peer is taken for dead (a half-open connection, a channel that hangs).
+HEARTBEAT_S = 10.0
 
 
 def channel_socket() -> WebSocketResponse:
@@ -54,15 +60,40 @@ def channel_socket() -> WebSocketResponse:
     (about 100 KB of the 140 KB an idle call on its own socket held).
     Declining the extension leaves the frames as they are; the protocol is
     the same.
+
+    aiohttp's heartbeat (WebSocket pings; Microsoft's Node client answers
+    them, through the `ws` package) drops a peer that has stopped reading.
     """
-    return WebSocketResponse(compress=False)
+    return WebSocketResponse(compress=False, heartbeat=HEARTBEAT_S)
+
+
+TurnErrorHandler = Callable[[TurnContext, Exception], Awaitable[None]]
 
 
 class StreamingCloudAdapter(CloudAdapter):
     def __init__(self, *args: Any, **kwargs: Any):
+        self._bot_turn_error: Optional[TurnErrorHandler] = None
         super().__init__(*args, **kwargs)
         self._calls: OpenCalls[_Socket] = OpenCalls()
         self._sockets: set[_Socket] = set()
+
+    @property
+    def on_turn_error(self) -> Optional[TurnErrorHandler]:
+        """The bot's handler, for every error but a closed socket's (see `_turn_failed`)."""
+        return self._turn_failed if self._bot_turn_error is not None else None
+
+    @on_turn_error.setter
+    def on_turn_error(self, handler: Optional[TurnErrorHandler]) -> None:
+        self._bot_turn_error = handler
+
+    async def _turn_failed(self, context: TurnContext, error: Exception) -> None:
+        if isinstance(error, ConnectionClosed):
+            # The turn's socket died under it: nothing the bot's handler said could arrive (it
+            # logged three errors per call trying), and the socket's end ends the call.
+            log.debug("A turn's socket closed under it (%s)", error)
+            return
+        assert self._bot_turn_error is not None
+        await self._bot_turn_error(context, error)
 
     async def process(self, request: Request, bot: Bot, ws_response: WebSocketResponse = None) -> Optional[Response]:
         if ws_response is None or request.method != "GET" or not ws_response.can_prepare(request):
@@ -74,7 +105,7 @@ class StreamingCloudAdapter(CloudAdapter):
         except PermissionError:
             raise HTTPUnauthorized() from None
         await ws_response.prepare(request)
-        socket = _Socket(self, self._calls, bot, ws_response, result)
+        socket = _Socket(self, self._calls, bot, ws_response, result, request.transport)
         self._sockets.add(socket)
         try:
             await socket.serve()
@@ -139,11 +170,12 @@ class _Socket:
         bot: Bot,
         ws: WebSocketResponse,
         auth: AuthenticateRequestResult,
+        transport: asyncio.BaseTransport | None,
     ):
         self._adapter = adapter
         self._calls = calls
         self._bot = bot
-        self._connection = StreamingConnection(ws, self._answer)
+        self._connection = StreamingConnection(ws, self._answer, transport)
         self._auth = auth
         auth.connector_factory = SocketConnectorFactory(SocketConnectorClient(self._connection, self._hung_up))
         self._references: dict[str, ConversationReference] = {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 import uuid
 from dataclasses import dataclass
 from enum import Enum
@@ -26,6 +27,11 @@ from aiohttp.web import WebSocketResponse
 from .assembly import Assembler, IncomingRequest, IncomingResponse
 from .frames import BODY_LIMIT, HEADER_LENGTH, MAX_CHUNK, PayloadType, ProtocolError, message
 
+if sys.version_info >= (3, 11):
+    from asyncio import timeout as _deadline
+else:  # aiohttp depends on async-timeout before Python 3.11
+    from async_timeout import timeout as _deadline
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -33,7 +39,10 @@ T = TypeVar("T")
 # A frame may hold a whole message: its body plus a header per chunk and the request's own JSON.
 FRAME_LIMIT = BODY_LIMIT + (BODY_LIMIT // MAX_CHUNK + 16) * HEADER_LENGTH + 64 * 1024
 # The channel answers a request in well under a second; the HTTP transport waits 10 s too.
+# A peer that does not answer within it is taken for dead: the socket is dropped.
 ANSWER_TIMEOUT_S = 10.0
+# How long a send may wait for a peer that has stopped reading before the socket is dropped.
+SEND_TIMEOUT_S = 10.0
 # aiohttp reports a close frame without a status code (what Microsoft's Node client sends) as 0.
 _NORMAL_CLOSE_CODES = frozenset({0, WSCloseCode.OK, WSCloseCode.GOING_AWAY, 1005})
 
@@ -69,11 +78,20 @@ RequestHandler = Callable[[IncomingRequest], Awaitable[OutgoingResponse]]
 
 
 class StreamingConnection:
-    """Serves one upgraded `WebSocketResponse` until it closes."""
+    """Serves one upgraded `WebSocketResponse` until it closes.
 
-    def __init__(self, socket: WebSocketResponse, handle_request: RequestHandler):
+    `transport` is the connection under it: a peer taken for dead (it did not
+    answer a request, or read nothing for `SEND_TIMEOUT_S`) is cut off there,
+    since a close handshake would wait on that same peer.
+    """
+
+    def __init__(
+        self, socket: WebSocketResponse, handle_request: RequestHandler, transport: asyncio.BaseTransport | None = None
+    ):
         self._socket = socket
         self._handle_request = handle_request
+        self._transport = transport
+        self._given_up: str | None = None  # why the bot cut the peer off, if it did
         self._assembler = Assembler()
         self._answers: dict[str, asyncio.Future[IncomingResponse]] = {}
         self._turns: set[asyncio.Task[Any]] = set()
@@ -94,8 +112,12 @@ class StreamingConnection:
             log.exception("Reading a streaming socket failed")
             closure, code = Closure(CloseKind.DROPPED, "the bot failed reading it"), WSCloseCode.INTERNAL_ERROR
         await self._stop()
+        if self._given_up is not None:
+            return Closure(CloseKind.DROPPED, self._given_up)
         if code is not None:
             await self._socket.close(code=code)
+        if closure.kind is CloseKind.DROPPED:
+            self._cut_off()  # e.g. a heartbeat unanswered: what is still unsent would never be read
         return closure
 
     async def run(self, turn: Coroutine[Any, Any, T]) -> T | None:
@@ -124,6 +146,7 @@ class StreamingConnection:
             await self._send(message(PayloadType.REQUEST, identifier, {"verb": verb, "path": path}, body))
             return await asyncio.wait_for(answer, ANSWER_TIMEOUT_S)
         except asyncio.TimeoutError:
+            self._give_up(f"the peer did not answer a {verb} within {ANSWER_TIMEOUT_S:g} s")
             raise ConnectionClosed(f"no answer to {verb} within {ANSWER_TIMEOUT_S:g} s") from None
         finally:
             self._answers.pop(identifier, None)
@@ -186,9 +209,23 @@ class StreamingConnection:
         if self._closed or self._socket.closed:
             raise ConnectionClosed("the socket is closed")
         try:
-            await self._socket.send_bytes(frame)
+            async with _deadline(SEND_TIMEOUT_S):  # a send waits only while the peer is not reading
+                await self._socket.send_bytes(frame)
+        except asyncio.TimeoutError:
+            self._give_up(f"the peer read nothing for {SEND_TIMEOUT_S:g} s")
+            raise ConnectionClosed("the peer stopped reading") from None
         except (ConnectionError, RuntimeError) as error:
             raise ConnectionClosed("the socket closed while sending") from error
+
+    def _give_up(self, reason: str) -> None:
+        """The peer is taken for dead: cut it off; `serve` then ends the socket with `reason`."""
+        if self._given_up is None and not self._closed:
+            self._given_up = reason
+            self._cut_off()
+
+    def _cut_off(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()
 
     async def _stop(self) -> None:
         self._closed = True
