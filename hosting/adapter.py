@@ -28,7 +28,7 @@ import logging
 from typing import Any, Awaitable, Callable, Optional
 
 from aiohttp.web import HTTPUnauthorized, Request, Response, WebSocketResponse
-from botbuilder.core import Bot, TurnContext, serializer_helper
+from botbuilder.core import Bot, TurnContext
 from botbuilder.core.conversation_reference_extension import get_continuation_activity
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, ConversationReference, EndOfConversationCodes
@@ -39,6 +39,7 @@ from hosting.streaming.calls import OpenCalls
 from hosting.streaming.connection import CloseKind, ConnectionClosed, OutgoingResponse, StreamingConnection
 from hosting.streaming.connector import SocketConnectorClient, SocketConnectorFactory
 from hosting.wire.activity_shape import ActivityShapeError, read_activity
+from hosting.wire.invoke_response import invoke_body
 from hosting.wire.turn_context import CallTurnContext
 from inbound.json_body import JsonBodyError, parse_json
 
@@ -228,7 +229,7 @@ class _Socket:
             self._hung_up(conversation_id)
         if invoke_response is None:
             return OutgoingResponse(200)
-        return OutgoingResponse.json(invoke_response.status, serializer_helper(invoke_response.body))
+        return OutgoingResponse.json(invoke_response.status, invoke_body(invoke_response.body))
 
     def _hung_up(self, conversation_id: str) -> None:
         self._calls.end(conversation_id, self)

@@ -45,6 +45,12 @@ MALFORMED = {
     "channel-id-is-null": {"channelId": None},
     "service-url-is-not-http": {"serviceUrl": "file:///etc/passwd"},
     "service-url-is-a-bare-word": {"serviceUrl": "localhost"},
+    "members-added-holds-null": {"type": "conversationUpdate", "membersAdded": [None]},
+    "members-removed-holds-null": {"type": "conversationUpdate", "membersRemoved": [{"id": "caller"}, None]},
+    "service-url-host-holds-a-brace": {"serviceUrl": "http://a{b/"},
+    "service-url-host-holds-a-space": {"serviceUrl": "http://a b/"},
+    "service-url-path-holds-a-brace": {"serviceUrl": "http://127.0.0.1:1/{conversationId}/"},
+    "service-url-port-is-out-of-range": {"serviceUrl": "http://127.0.0.1:70000/"},
 }
 
 
@@ -54,6 +60,31 @@ async def test_an_activity_of_the_wrong_shape_is_400_with_a_one_line_reason(bot,
     assert status == 400
     assert len(text.splitlines()) == 1
     assert service_url.received == []
+    assert no_tracebacks(caplog)
+
+
+@pytest.mark.parametrize("channel", ["telephony", "emulator"])
+@pytest.mark.parametrize(
+    "invoke, status",
+    [
+        ({"name": "adaptiveCard/action", "value": {}}, 400),
+        ({"name": "adaptiveCard/action", "value": {"action": {"type": "Action.Submit"}}}, 400),
+        ({"name": "adaptiveCard/action", "value": {"action": {"type": "Action.Execute", "verb": "pay"}}}, 501),
+        ({"name": "composeExtension/query", "value": {}}, 501),
+        ({"name": "anything/else"}, 501),
+    ],
+    ids=["card-action-without-action", "card-action-not-execute", "card-action", "compose-extension", "unknown"],
+)
+async def test_an_invoke_the_bot_does_not_handle_gets_the_protocols_answer_never_a_500(
+    bot, service_url, caplog, channel, invoke, status
+):
+    posted = activity(service_url.url, type="invoke", channelId=channel, **invoke)
+    answer_status, text = await post(bot, json.dumps(posted))
+    assert answer_status == status
+    if status == 400:  # the Adaptive Card error response, as the protocol describes it
+        answer = json.loads(text)
+        assert answer["statusCode"] == 400 and answer["type"] == "application/vnd.microsoft.error"
+        assert answer["value"]["code"] in ("BadRequest", "NotSupported") and answer["value"]["message"]
     assert no_tracebacks(caplog)
 
 

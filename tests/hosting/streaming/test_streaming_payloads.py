@@ -117,7 +117,18 @@ MALFORMED = {
     "null channel id": {**call_start("null-channel"), "channelId": None},
     "a bad timestamp": {**call_start("bad-time"), "timestamp": "yesterday"},
     "nested a hundred deep": {**call_start("deep"), "value": _nested(100)},
+    "a null member added": {**call_start("null-member"), "membersAdded": [None]},
 }
+
+
+async def test_an_invoke_the_bot_does_not_handle_gets_the_protocols_answer_on_a_socket():
+    async with streaming_bot() as bot:
+        peer = await RawPeer.connect(bot.url)
+        card_action = {**call_start(f"invoke-{uuid.uuid4()}"), "type": "invoke", "name": "adaptiveCard/action", "value": {}}
+        assert await peer.post(card_action) == 400
+        assert await peer.post({**card_action, "name": "anything/else"}) == 501
+        await peer.close()
+        assert bot.warnings() == []
 
 
 async def test_a_malformed_activity_on_a_socket_is_answered_400_and_the_socket_stays():
