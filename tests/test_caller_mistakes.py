@@ -220,3 +220,35 @@ def test_the_bot_listens_on_loopback_unless_host_says_otherwise():
     assert DefaultConfig.from_env({}, env_file=None).HOST == "127.0.0.1"
     assert DefaultConfig.from_env({"HOST": "0.0.0.0"}, env_file=None).HOST == "0.0.0.0"
     assert "HOST=127.0.0.1" in (ROOT / ".env.example").read_text()
+
+
+async def raw_exchange(server: TestServer, request: bytes) -> bytes:
+    """Send raw bytes as one request; the answer's status line."""
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    writer.write(request)
+    await writer.drain()
+    status_line = await asyncio.wait_for(reader.readline(), 5)
+    writer.close()
+    return status_line
+
+
+UNREADABLE_HEADS = {
+    "a-9-kb-header": b"POST /api/messages HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 9000 + b"\r\n\r\n",
+    "a-9-kb-request-line": b"POST /api/recordings/events?code=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    "a-9-kb-header-name": b"POST /api/calls/incoming HTTP/1.1\r\nHost: x\r\n" + b"X" * 9000 + b": 1\r\n\r\n",
+    "a-header-without-a-colon": b"POST /api/messages HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
+    "a-bad-content-length": b"POST /api/messages HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+    "a-second-request-that-is-garbage": b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n\x16\x03\x01 garbage\r\n\r\n",
+}
+
+
+@pytest.mark.parametrize("head", UNREADABLE_HEADS.values(), ids=UNREADABLE_HEADS.keys())
+async def test_a_request_head_the_server_cannot_read_is_a_4xx_in_one_line_without_a_traceback(bot, caplog, head):
+    caplog.set_level(logging.DEBUG, logger="aiohttp")
+    status_line = await raw_exchange(bot, head)
+    assert status_line.split()[1].startswith(b"4") or b" 200 " in status_line, status_line
+    await asyncio.sleep(0.1)  # aiohttp logs once the connection is done with
+    assert no_tracebacks(caplog), caplog.text
+    server_lines = [r for r in caplog.records if r.name == "aiohttp.server"]
+    assert len(server_lines) <= 1 and all(len(r.getMessage().splitlines()) == 1 for r in server_lines)
+    assert all(r.levelno <= logging.INFO for r in server_lines)
