@@ -163,7 +163,7 @@ def create_app(
             credential=credential,
             claim_recordings=recordings.claim_call if own_calls_only else None,
         )
-    install_server_log_filters()  # both ways of serving (`python app.py`, gunicorn) build the app here
+    install_server_log_filters(app)  # both ways of serving (`python app.py`, gunicorn) build the app here
     app.on_shutdown.append(lambda _: adapter.close_sockets())
     app.cleanup_ctx.append(_collect_between_turns)
     app.cleanup_ctx.append(_close_on_shutdown)
