@@ -9,7 +9,8 @@
 
 Bad input is refused with a 4xx and changes nothing: 401 for a missing or wrong
 secret or token, 400 for a body that is not events, 404 for a call that is not
-(or no longer) ours. Event types the bridge has no use for are ignored with a log line.
+(or no longer) ours. Event types the bridge has no use for are ignored with one
+log line per request; refused callbacks are warned of at most once a minute.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from botbuilder.core import BotAdapter, Storage
 
 from config import DefaultConfig
 from inbound.event_grid import MalformedEvents, TooManyEvents, code_matches, read_events, validation_code
+from inbound.log_safety import RateLimitedLog, loggable, summary
 from telephony import CallTimers, Sealer
 
 from .adapter import CallAutomationAdapter
@@ -66,6 +68,7 @@ class CallAutomationBridge:
         self._sealer = sealer
         self._authenticator = authenticator
         self._client: CallAutomationClient | None = None
+        self._refusals = RateLimitedLog(log)  # anyone can send a callback without a token
 
     def connect(self, client: CallAutomationClient) -> None:
         self._client = client
@@ -77,7 +80,7 @@ class CallAutomationBridge:
         try:
             events = read_events(await request.read())
             calls: list[IncomingCall] = []
-            ignored = 0
+            ignored: list[str] = []
             for event in events:
                 code = validation_code(event)
                 if code is not None:
@@ -86,30 +89,34 @@ class CallAutomationBridge:
                 if event.type == INCOMING_CALL:
                     calls.append(read_incoming_call(event))
                 else:
-                    log.info("Ignored a %.80s event sent to %s", event.type, INCOMING_PATH)
-                    ignored += 1
+                    ignored.append(event.type)
         except TooManyEvents as error:
             return _problem(413, str(error))
         except MalformedEvents as error:
             return _problem(400, str(error))
+        if ignored:
+            log.info("Ignored %d event(s) sent to %s: %s", len(ignored), INCOMING_PATH, summary(ignored))
         answered = await asyncio.gather(*(self._answer(call) for call in calls))
-        return web.json_response({"answered": sum(answered), "ignored": ignored})
+        return web.json_response({"answered": sum(answered), "ignored": len(ignored)})
 
     async def callback(self, request: web.Request) -> web.Response:
         try:
             await self._authenticator.verify(request.headers.get("Authorization"))
         except CallbackRejected as reason:
-            log.warning("Refused a Call Automation callback: %s", reason)
+            self._refusals.warning("Refused a Call Automation callback: %s", reason)
             return _problem(401, "callback not authenticated")
         try:
             events = read_events(await request.read(), MAX_CALLBACK_EVENTS)
             call_events: list[CallEvent] = []
+            unknown: list[str] = []
             for event in events:
                 call_event = read_call_event(event)
                 if call_event is not None:
                     call_events.append(call_event)
                 elif event.type not in QUIET_EVENTS:
-                    log.info("Ignored a %.80s callback", event.type)
+                    unknown.append(event.type)
+            if unknown:
+                log.info("Ignored %d callback(s): %s", len(unknown), summary(unknown))
         except TooManyEvents as error:
             return _problem(413, str(error))
         except MalformedEvents as error:
@@ -149,7 +156,7 @@ class CallAutomationBridge:
             log.warning("Could not answer a call (%s)", type(error).__name__)
             await self._book.forget(key)
             return False
-        log.info("Answered a call (correlation id %s)", incoming.correlation_id)
+        log.info("Answered a call (correlation id %s)", loggable(incoming.correlation_id))
         return True
 
 

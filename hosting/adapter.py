@@ -42,6 +42,7 @@ from hosting.wire.activity_shape import ActivityShapeError, read_activity
 from hosting.wire.invoke_response import invoke_body
 from hosting.wire.turn_context import CallTurnContext
 from inbound.json_body import JsonBodyError, parse_json
+from inbound.log_safety import loggable
 
 log = logging.getLogger(__name__)
 
@@ -258,5 +259,5 @@ def _activity(body: bytes | None) -> Activity | None:
     try:
         return read_activity(parse_json(body), replies_over_http=False)
     except (JsonBodyError, ActivityShapeError) as error:
-        log.info("Refused a streamed request: %s", error)
+        log.info("Refused a streamed request: %s", loggable(error, limit=200))
         return None

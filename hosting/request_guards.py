@@ -17,6 +17,7 @@ from typing import Awaitable, Callable
 from aiohttp import ClientPayloadError, web
 
 from hosting.auth.signing_keys import SigningKeysUnavailable
+from inbound.log_safety import loggable
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +57,12 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException:
         raise
     except (ConnectionResetError, ClientPayloadError) as error:
-        log.info("%s %s: the client went away (%s)", request.method, request.path, type(error).__name__)
+        log.info("%s %s: the client went away (%s)", request.method, loggable(request.path), type(error).__name__)
         response = web.HTTPBadRequest(text="The request was not received whole")
         response.force_close()
         raise response from None
     except SigningKeysUnavailable as error:
-        log.warning("%s %s: %s", request.method, request.path, error)
+        log.warning("%s %s: %s", request.method, loggable(request.path), error)
         raise web.HTTPServiceUnavailable(
             text="Authentication is unavailable for a moment; try again",
             headers={"Retry-After": str(error.retry_after_s)},
@@ -69,7 +70,7 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     except PermissionError:
         raise web.HTTPUnauthorized(text="Unauthorized") from None
     except Exception:
-        log.exception("Request to %s failed", request.path)
+        log.exception("Request to %s failed", loggable(request.path))
         raise web.HTTPInternalServerError(text="Internal error") from None
 
 
@@ -85,7 +86,7 @@ async def _read_body_in_time(request: web.Request) -> None:
     try:
         await asyncio.wait_for(request.read(), BODY_READ_TIMEOUT_S)
     except asyncio.TimeoutError:
-        log.info("%s %s: the body did not arrive within %g s", request.method, request.path, BODY_READ_TIMEOUT_S)
+        log.info("%s %s: the body did not arrive within %g s", request.method, loggable(request.path), BODY_READ_TIMEOUT_S)
         response = web.HTTPRequestTimeout(text="The request body did not arrive in time")
         response.force_close()
         raise response from None
