@@ -4,8 +4,9 @@ A caller can only ever cause a 4xx. A body that trickles in (a byte every few
 seconds, from hundreds of connections) is cut off with 408 instead of holding a
 connection open for minutes. A client that goes away mid-request is a normal
 event: one INFO line, no traceback. Authentication that cannot be decided for
-want of signing keys is a 503 with `Retry-After`, the one 5xx a caller can see,
-and it says "try again", not "broken".
+want of signing keys, or a reply that cannot be sent for want of the bot's own
+token, is a 503 with `Retry-After`, the one 5xx a caller can see, and it says
+"try again", not "broken".
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Awaitable, Callable
 from aiohttp import ClientPayloadError, web
 
 from hosting.auth.signing_keys import SigningKeysUnavailable
+from hosting.wire.tokens import TokenUnavailable
 from inbound.log_safety import loggable
 
 log = logging.getLogger(__name__)
@@ -61,8 +63,9 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = web.HTTPBadRequest(text="The request was not received whole")
         response.force_close()
         raise response from None
-    except SigningKeysUnavailable as error:
-        log.warning("%s %s: %s", request.method, loggable(request.path), error)
+    except (SigningKeysUnavailable, TokenUnavailable) as error:
+        # The cause was warned of once, where it failed; here one line per request.
+        log.info("%s %s: %s", request.method, loggable(request.path), error)
         raise web.HTTPServiceUnavailable(
             text="Authentication is unavailable for a moment; try again",
             headers={"Retry-After": str(error.retry_after_s)},
