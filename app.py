@@ -162,6 +162,7 @@ def create_app(
             connector=acs_connector,
             credential=credential,
             claim_recordings=recordings.claim_call if own_calls_only else None,
+            telemetry=telemetry,
         )
     install_server_log_filters(app)  # both ways of serving (`python app.py`, gunicorn) build the app here
     app.on_shutdown.append(lambda _: adapter.close_sockets())

@@ -41,7 +41,7 @@ class TransferFailure:
 
 @dataclass
 class Faults:
-    """What goes wrong next. Operation names: answer, play, recognize, transfer, hang_up,
+    """What goes wrong next. Operation names: answer, reject, play, recognize, transfer, hang_up,
     cancel_media, start_continuous_dtmf, stop_continuous_dtmf, start_recording,
     pause_recording, resume_recording, stop_recording."""
 
@@ -130,6 +130,7 @@ class CallAutomation:
         c = "/calling/callConnections/{id}"
         return [
             ("POST", "/calling/callConnections:answer", self.answer),
+            ("POST", "/calling/callConnections:reject", self.reject),
             ("GET", c, self.get_call),
             ("DELETE", c, self.hang_up),
             ("POST", c + ":terminate", self.terminate),
@@ -172,6 +173,20 @@ class CallAutomation:
             m.ParticipantsUpdated, **call._ids(), sequence_number=1, participants=participants))
         call.changed()
         return web.json_response(self._properties(call, "connecting"))
+
+    async def reject(self, request: web.Request, body: Any) -> web.Response:
+        """The app turns the call away: the caller hears `reason` (busy, or forbidden); no callback follows."""
+        self._refused("reject")
+        rejection = m.RejectCallRequest.deserialize(body)
+        call = next((c for c in self.calls if c.incoming_call_context == rejection.incoming_call_context), None)
+        if call is None:
+            raise errors.CALL_NOT_FOUND
+        if call.state != "ringing":
+            raise errors.CALL_TERMINATED
+        call.state = "rejected"
+        call.rejected_as = str(rejection.call_reject_reason or "none")
+        call.changed()
+        return web.Response(status=204)
 
     def _properties(self, call: StandInCall, state: str | None = None) -> dict:
         return m.CallConnectionProperties(
