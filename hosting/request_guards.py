@@ -63,6 +63,11 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = web.HTTPBadRequest(text="The request was not received whole")
         response.force_close()
         raise response from None
+    except web.RequestPayloadError:  # e.g. `Content-Encoding: gzip` on a body that is not
+        log.info("%s %s: the body could not be decoded", request.method, loggable(request.path))
+        response = web.HTTPBadRequest(text="The body could not be decoded as its Content-Encoding says")
+        response.force_close()  # aiohttp would otherwise read the rest of it, and fail again
+        raise response from None
     except (SigningKeysUnavailable, TokenUnavailable) as error:
         # The cause was warned of once, where it failed; here one line per request.
         log.info("%s %s: %s", request.method, loggable(request.path), error)

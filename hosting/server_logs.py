@@ -54,9 +54,12 @@ class UnreadableRequestsInOneLine(logging.Filter):
 
 
 def _parser_error(record: logging.LogRecord) -> str | None:
-    """The name of aiohttp's parser error behind `record`, if there is one."""
-    if record.exc_info and isinstance(record.exc_info[1], BadHttpMessage):
-        return type(record.exc_info[1]).__name__
+    """The name of aiohttp's parser error behind `record` (the exception or one it came from), if any."""
+    error = record.exc_info[1] if record.exc_info else None
+    while error is not None:
+        if isinstance(error, BadHttpMessage):
+            return type(error).__name__
+        error = error.__cause__ or error.__context__
     formatted = _FORMATTED_PARSER_ERROR.findall(record.exc_text or "")
     return formatted[-1] if formatted else None
 

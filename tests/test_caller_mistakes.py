@@ -239,6 +239,8 @@ UNREADABLE_HEADS = {
     "a-header-without-a-colon": b"POST /api/messages HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
     "a-bad-content-length": b"POST /api/messages HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
     "a-second-request-that-is-garbage": b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n\x16\x03\x01 garbage\r\n\r\n",
+    "a-body-that-is-not-the-gzip-it-says": b"POST /api/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Content-Encoding: gzip\r\nContent-Length: 2\r\n\r\n{}",
 }
 
 

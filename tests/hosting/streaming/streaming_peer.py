@@ -106,10 +106,15 @@ class RawPeer:
 
     async def ask(self, data: bytes, identifier: str) -> IncomingResponse:
         """Send raw protocol bytes holding a request with `identifier`; wait for its answer."""
-        answer = asyncio.get_running_loop().create_future()
-        self._answers[identifier] = answer
+        answer = self.expect(identifier)
         self.send(data)
         return await asyncio.wait_for(answer, 10)
+
+    def expect(self, identifier: str) -> "asyncio.Future[IncomingResponse]":
+        """The answer to the request with `identifier`, once it comes."""
+        answer: asyncio.Future[IncomingResponse] = asyncio.get_running_loop().create_future()
+        self._answers[identifier] = answer
+        return answer
 
     def stop_reading(self) -> None:
         """Read nothing more, answer nothing more, keep the connection open: a peer that hangs."""
