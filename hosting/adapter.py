@@ -16,9 +16,9 @@ endpoint. Here `hosting.streaming` speaks the same protocol, and this adapter:
   `endOfConversation` turn, as if the caller had hung up: the bot cancels
   their timers and forgets them. A dropped socket is one warning line; a
   normal close logs nothing above debug;
-- drops a peer that stops reading (a WebSocket heartbeat) or answering, and
-  keeps a turn whose socket died under it from the bot's error handler,
-  which would only fail again trying to apologise to nobody.
+- drops a peer that stops reading (a WebSocket heartbeat) or answering; a
+  turn whose socket dies under it is cancelled with the socket's other turns
+  (`StreamingConnection`), so a dead socket is one warning, not one per call.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentit
 
 from hosting.streaming.assembly import IncomingRequest
 from hosting.streaming.calls import OpenCalls
-from hosting.streaming.connection import CloseKind, ConnectionClosed, OutgoingResponse, StreamingConnection
+from hosting.streaming.connection import CloseKind, OutgoingResponse, StreamingConnection
 from hosting.streaming.connector import SocketConnectorClient, SocketConnectorFactory
 from hosting.wire.activity_shape import ActivityShapeError, read_activity
 from hosting.wire.invoke_response import invoke_body
@@ -69,33 +69,11 @@ def channel_socket() -> WebSocketResponse:
     return WebSocketResponse(compress=False, heartbeat=HEARTBEAT_S)
 
 
-TurnErrorHandler = Callable[[TurnContext, Exception], Awaitable[None]]
-
-
 class StreamingCloudAdapter(CloudAdapter):
     def __init__(self, *args: Any, **kwargs: Any):
-        self._bot_turn_error: Optional[TurnErrorHandler] = None
         super().__init__(*args, **kwargs)
         self._calls: OpenCalls[_Socket] = OpenCalls()
         self._sockets: set[_Socket] = set()
-
-    @property
-    def on_turn_error(self) -> Optional[TurnErrorHandler]:
-        """The bot's handler, for every error but a closed socket's (see `_turn_failed`)."""
-        return self._turn_failed if self._bot_turn_error is not None else None
-
-    @on_turn_error.setter
-    def on_turn_error(self, handler: Optional[TurnErrorHandler]) -> None:
-        self._bot_turn_error = handler
-
-    async def _turn_failed(self, context: TurnContext, error: Exception) -> None:
-        if isinstance(error, ConnectionClosed):
-            # The turn's socket died under it: nothing the bot's handler said could arrive (it
-            # logged three errors per call trying), and the socket's end ends the call.
-            log.debug("A turn's socket closed under it (%s)", error)
-            return
-        assert self._bot_turn_error is not None
-        await self._bot_turn_error(context, error)
 
     async def process(self, request: Request, bot: Bot, ws_response: WebSocketResponse = None) -> Optional[Response]:
         if ws_response is None or request.method != "GET" or not ws_response.can_prepare(request):

@@ -13,13 +13,14 @@ way (with the traceback, once), never the HTTP handler that carries it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
 import uuid
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Awaitable, Callable, Coroutine, TypeVar
+from typing import Any, Awaitable, Callable, Coroutine, NoReturn, TypeVar
 
 from aiohttp import WSCloseCode, WSMsgType
 from aiohttp.web import WebSocketResponse
@@ -97,6 +98,7 @@ class StreamingConnection:
         self._turns: set[asyncio.Task[Any]] = set()
         self._closed = False
         self._closing = False
+        self._stopped = asyncio.Event()  # set once the socket's turns are cancelled and done
 
     async def serve(self) -> Closure:
         """Read until the socket ends; by then no turn of this socket is running."""
@@ -147,7 +149,7 @@ class StreamingConnection:
             return await asyncio.wait_for(answer, ANSWER_TIMEOUT_S)
         except asyncio.TimeoutError:
             self._give_up(f"the peer did not answer a {verb} within {ANSWER_TIMEOUT_S:g} s")
-            raise ConnectionClosed(f"no answer to {verb} within {ANSWER_TIMEOUT_S:g} s") from None
+            await self._gone(f"no answer to {verb} within {ANSWER_TIMEOUT_S:g} s")
         finally:
             self._answers.pop(identifier, None)
 
@@ -207,15 +209,29 @@ class StreamingConnection:
 
     async def _send(self, frame: bytes) -> None:
         if self._closed or self._socket.closed:
-            raise ConnectionClosed("the socket is closed")
+            await self._gone("the socket is closed")
         try:
             async with _deadline(SEND_TIMEOUT_S):  # a send waits only while the peer is not reading
                 await self._socket.send_bytes(frame)
         except asyncio.TimeoutError:
             self._give_up(f"the peer read nothing for {SEND_TIMEOUT_S:g} s")
-            raise ConnectionClosed("the peer stopped reading") from None
-        except (ConnectionError, RuntimeError) as error:
-            raise ConnectionClosed("the socket closed while sending") from error
+            await self._gone("the peer stopped reading")
+        except (ConnectionError, RuntimeError):
+            await self._gone("the socket closed while sending")
+
+    async def _gone(self, reason: str) -> NoReturn:
+        """The socket ended, or is ending, under a send.
+
+        A turn of this socket waits here for `serve` to cancel it, as it cancels
+        every turn of a socket that ends: the bot never sees a send fail on a
+        socket that is gone (it would log a line for each call, where the
+        socket's end is one line for all of them). Anything else, or a turn
+        still here after `ANSWER_TIMEOUT_S`, gets `ConnectionClosed`.
+        """
+        if not self._closed and asyncio.current_task() in self._turns:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), ANSWER_TIMEOUT_S)
+        raise ConnectionClosed(reason)
 
     def _give_up(self, reason: str) -> None:
         """The peer is taken for dead: cut it off; `serve` then ends the socket with `reason`."""
@@ -236,4 +252,5 @@ class StreamingConnection:
         for answer in self._answers.values():  # requests made outside this socket's turns
             if not answer.done():
                 answer.set_exception(ConnectionClosed("the socket closed before the answer"))
+        self._stopped.set()
 
