@@ -157,11 +157,7 @@ class CallAutomation:
         answer = m.AnswerCallRequest.deserialize(body)
         if not answer.incoming_call_context or not answer.callback_uri:
             raise errors.INVALID_REQUEST
-        call = next((c for c in self.calls if c.incoming_call_context == answer.incoming_call_context), None)
-        if call is None:
-            raise errors.CALL_NOT_FOUND
-        if call.state != "ringing":
-            raise errors.CALL_TERMINATED
+        call = self._ringing(answer.incoming_call_context)
         call.state = "connected"
         call.callback_url = answer.callback_uri
         if answer.call_intelligence_options:
@@ -178,15 +174,20 @@ class CallAutomation:
         """The app turns the call away: the caller hears `reason` (busy, or forbidden); no callback follows."""
         self._refused("reject")
         rejection = m.RejectCallRequest.deserialize(body)
-        call = next((c for c in self.calls if c.incoming_call_context == rejection.incoming_call_context), None)
-        if call is None:
-            raise errors.CALL_NOT_FOUND
-        if call.state != "ringing":
-            raise errors.CALL_TERMINATED
+        call = self._ringing(rejection.incoming_call_context)
         call.state = "rejected"
         call.rejected_as = str(rejection.call_reject_reason or "none")
         call.changed()
         return web.Response(status=204)
+
+    def _ringing(self, incoming_call_context: str | None) -> StandInCall:
+        """The call an answer or a rejection names, while it still rings."""
+        call = next((c for c in self.calls if c.incoming_call_context == incoming_call_context), None)
+        if call is None:
+            raise errors.CALL_NOT_FOUND
+        if call.state != "ringing":
+            raise errors.CALL_TERMINATED
+        return call
 
     def _properties(self, call: StandInCall, state: str | None = None) -> dict:
         return m.CallConnectionProperties(

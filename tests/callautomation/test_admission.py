@@ -8,15 +8,12 @@ counted is tested with telemetry, in tests/telemetry/test_acs_telemetry.py.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import os
-import uuid
 
 from dialogs.main_menu import MAIN_MENU
 
 from .caller import Caller
-from .conftest import serve
+from .conftest import serve, shared_state
 
 
 def states(calls) -> list[str]:
@@ -61,13 +58,7 @@ async def test_a_call_that_ended_on_another_instance_frees_its_place_on_the_one_
     standin, azurite_connection_string, monkeypatch
 ):
     monkeypatch.setattr("callautomation.admission.RECOUNT_EVERY_S", 0.0)
-    shared = {
-        "STORAGE": "blob",
-        "AZURE_STORAGE_CONNECTION_STRING": azurite_connection_string,
-        "STATE_BLOB_CONTAINER": f"acs-{uuid.uuid4().hex[:12]}",
-        "CARD_DATA_KEY": base64.b64encode(os.urandom(32)).decode(),
-        "ACS_MAX_CONCURRENT_CALLS": "1",
-    }
+    shared = {**shared_state(azurite_connection_string), "ACS_MAX_CONCURRENT_CALLS": "1"}
     async with contextlib.AsyncExitStack() as stack:
         first = await stack.enter_async_context(serve(standin, **shared))
         second = await stack.enter_async_context(serve(standin, **shared))
