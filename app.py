@@ -172,12 +172,15 @@ def create_app(
 
 
 async def messages(request: Request) -> Response:
-    """Bot Framework activities: POST (HTTP) or GET upgraded to a WebSocket (streaming)."""
+    """Bot Framework activities: POST (HTTP) or GET upgraded to a WebSocket (streaming).
+
+    A plain GET, or the HEAD a client sends to see whether the bot is up, is told to POST.
+    """
     adapter = request.app[ADAPTER]
     bot = request.app[BOT]
-    if request.method == "GET":
-        if request.headers.get("Upgrade", "").lower() != "websocket":
-            raise web.HTTPMethodNotAllowed("GET", ["POST"], text="GET needs a WebSocket upgrade")
+    if request.method in ("GET", "HEAD"):
+        if request.method == "HEAD" or request.headers.get("Upgrade", "").lower() != "websocket":
+            raise web.HTTPMethodNotAllowed(request.method, ["POST"], text="POST activities here; GET needs a WebSocket upgrade")
         socket = channel_socket()
         if not socket.can_prepare(request):
             raise web.HTTPBadRequest(text="Not a valid WebSocket upgrade")
