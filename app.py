@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 import aiohttp
 from aiohttp import web
@@ -30,6 +30,7 @@ from hosting.auth.authentication import create_authentication
 from hosting.auth.guarded import GuardedAuthentication
 from hosting.collector import TurnPacedCollector
 from hosting.request_guards import IDLE_CONNECTION_TIMEOUT_S, guard_requests
+from hosting.server_logs import install_server_log_filters
 from hosting.state.conversation_state import ConversationState
 from hosting.state.storage import create_leases, create_storage
 from hosting.state.turn_lease import TurnLeaseMiddleware
@@ -47,7 +48,9 @@ Connector = Callable[[], aiohttp.BaseConnector]
 
 
 class Telemetry(Protocol):
-    """What telemetry adds to a bot when it is on (`telemetry.start_telemetry`): a first middleware, traced state."""
+    """What telemetry adds when it is on (`telemetry.start_telemetry`): a first middleware, traced state, metrics."""
+
+    metrics: Any  # the call metrics, which Call Automation also counts with
 
     def turn_middleware(self) -> Middleware: ...
 
@@ -158,7 +161,6 @@ def create_app(
         app.router.add_post("/api/messages", messages)
         app.router.add_get("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
-
     def bot_on(other: BotAdapter) -> CallBot:
         """The same bot on another adapter (Call Automation's), with this app's storage, sealer and telemetry."""
         return create_bot(config, other, storage, sealer=sealer, telemetry=telemetry, collector=collector)
@@ -168,8 +170,10 @@ def create_app(
     if config.call_automation:  # part: call-automation
         setup_call_automation(  # part: call-automation
             app, config, storage, bot_on, sealer, connector=acs_connector, credential=credential,  # part: call-automation
+            telemetry=telemetry,  # part: call-automation
             claim_recordings=recordings.claim_call,  # part: call-automation, recordings
         )  # part: call-automation
+    install_server_log_filters(app)  # both ways of serving (`python app.py`, gunicorn) build the app here
     app.on_shutdown.append(lambda _: adapter.close_sockets())
     app.cleanup_ctx.append(_collect_between_turns)
     app.cleanup_ctx.append(_close_on_shutdown)
@@ -177,12 +181,15 @@ def create_app(
 
 
 async def messages(request: Request) -> Response:
-    """Bot Framework activities: POST (HTTP) or GET upgraded to a WebSocket (streaming)."""
+    """Bot Framework activities: POST (HTTP) or GET upgraded to a WebSocket (streaming).
+
+    A plain GET, or the HEAD a client sends to see whether the bot is up, is told to POST.
+    """
     adapter = request.app[ADAPTER]
     bot = request.app[BOT]
-    if request.method == "GET":
-        if request.headers.get("Upgrade", "").lower() != "websocket":
-            raise web.HTTPMethodNotAllowed("GET", ["POST"], text="GET needs a WebSocket upgrade")
+    if request.method in ("GET", "HEAD"):
+        if request.method == "HEAD" or request.headers.get("Upgrade", "").lower() != "websocket":
+            raise web.HTTPMethodNotAllowed(request.method, ["POST"], text="POST activities here; GET needs a WebSocket upgrade")
         socket = channel_socket()
         if not socket.can_prepare(request):
             raise web.HTTPBadRequest(text="Not a valid WebSocket upgrade")

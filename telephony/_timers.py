@@ -19,6 +19,8 @@ from typing import Awaitable, Callable
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import ActivityTypes, ConversationReference
 
+from ._delivery import send_failure
+
 log = logging.getLogger(__name__)
 
 TIMER_EVENT = "telephony/timer"
@@ -98,8 +100,12 @@ class CallTimers:
 
         try:
             await self._adapter.continue_conversation(reference, turn, self._bot_app_id)
-        except Exception:  # a timer must never take the process down
-            log.exception("Timer turn failed for a call")
+        except Exception as error:  # a timer must never take the process down
+            failure = send_failure(error)
+            if failure is None:
+                log.exception("Timer turn failed for a call")
+            else:  # the channel, or what the bot needs to reach it, is down: nothing to see in a traceback
+                log.warning("A timer's turn for a call was not sent: the channel %s", failure.describe())
 
 
 def timer_token(context: TurnContext) -> str | None:
