@@ -19,9 +19,8 @@ import time
 from datetime import datetime
 from typing import Callable
 
-from botbuilder.schema import Activity
-
 from telephony import Sealer
+from telephony.sdk import Activity
 
 from . import dtmf
 from .actions import CallActions

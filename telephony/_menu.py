@@ -13,15 +13,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
-from botbuilder.dialogs import DialogContext
-from botbuilder.schema import Activity
-
 from ._dtmf import pressed_key
 from ._input import CallerInputDialog, InputPolicy, PromptFor
 from ._observer import observe
 from ._status import InputResult, InputStatus, recognized
 from ._timers import CallTimers
 from ._wire import DTMF_KEYS
+from .sdk import Activity, DialogContext
 
 #: How the words of a prompt name a key: "press 1", "press star", "press pound".
 KEY_NAMES = {"*": "star", "#": "pound", **{digit: digit for digit in "0123456789"}}

@@ -16,8 +16,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from botbuilder.core import BotAdapter, TurnContext
-from botbuilder.schema import ActivityTypes, ConversationReference
+from .sdk import ActivityTypes, BotAdapter, ConversationReference, TurnContext, continue_conversation, conversation_reference
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +46,7 @@ class CallTimers:
 
     def arm(self, context: TurnContext, delay_s: float) -> str:
         """Fire a timer event in `delay_s` seconds; returns its token."""
-        reference = TurnContext.get_conversation_reference(context.activity)
+        reference = conversation_reference(context.activity)
         conversation_id = reference.conversation.id
         self.cancel(conversation_id)
         token = uuid.uuid4().hex
@@ -97,7 +96,7 @@ class CallTimers:
             await self._run_turn(context)
 
         try:
-            await self._adapter.continue_conversation(reference, turn, self._bot_app_id)
+            await continue_conversation(self._adapter, reference, turn, self._bot_app_id)
         except Exception:  # a timer must never take the process down
             log.exception("Timer turn failed for a call")
 

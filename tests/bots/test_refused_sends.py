@@ -10,12 +10,12 @@ happen, with words that are true.
 import logging
 
 import pytest
-from botbuilder.schema import ActivityTypes
 from opentelemetry.trace import StatusCode
 
 from dialogs import prompts
 from dialogs.main_menu import MAIN_MENU
 from telephony import HANDOFF_INITIATE, RecordingCommand
+from telephony.sdk import ActivityTypes
 from telephony.testing import FakeChannel
 
 from ..call_harness import call_at_menu, kinds, phone_call

@@ -9,10 +9,10 @@ that ends the chat whether or not the channel takes `endOfConversation`.
 import logging
 
 import pytest
-from botbuilder.schema import ActivityTypes
 
 from dialogs import prompts
 from dialogs.main_menu import MAIN_MENU
+from telephony.sdk import ActivityTypes
 from telephony.testing import FakeChannel
 
 from ..call_harness import kinds, phone_call

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from botbuilder.core import Middleware
 
 from telephony import OBSERVER_KEY, CallObserver, RecordingCommand
+from telephony.sdk import Middleware
 
 from ..call_harness import kinds, phone_call
 from .recorded import Recorded
