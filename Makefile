@@ -45,9 +45,10 @@ call: $(VENV)/.runtime node_modules/.installed
 phone: $(VENV)/.runtime node_modules/.installed
 	$(BIN)/python -m simulator phone
 
-# The fuzz test at full size (make test runs a smaller one); FUZZ_SEED=n picks another stream.
+# The fuzz tests at full size (make test runs smaller ones): bodies, heads and streaming frames to
+# the bot, deliveries, callbacks and heads to Call Automation. FUZZ_SEED=n picks another stream.
 fuzz: $(VENV)/.dev node_modules/.installed
-	FUZZ_REQUESTS=$${FUZZ_REQUESTS:-10000} $(BIN)/python -m pytest -s -q tests/test_fuzz.py
+	FUZZ_REQUESTS=$${FUZZ_REQUESTS:-10000} $(BIN)/python -m pytest -s -q tests/test_fuzz.py tests/callautomation/test_fuzz.py
 
 # BASELINE=<commit> adds the bot as of that commit: a row, and telemetry's cost against it
 # in alternating rounds (CPU per turn) and in instructions per turn (Valgrind).

@@ -29,6 +29,7 @@ from hosting.auth.authentication import create_authentication
 from hosting.auth.guarded import GuardedAuthentication
 from hosting.collector import TurnPacedCollector
 from hosting.request_guards import IDLE_CONNECTION_TIMEOUT_S, guard_requests
+from hosting.server_logs import install_server_log_filters
 from hosting.state.conversation_state import ConversationState
 from hosting.state.storage import create_leases, create_storage
 from hosting.state.turn_lease import TurnLeaseMiddleware
@@ -161,7 +162,9 @@ def create_app(
             connector=acs_connector,
             credential=credential,
             claim_recordings=recordings.claim_call if own_calls_only else None,
+            telemetry=telemetry,
         )
+    install_server_log_filters(app)  # both ways of serving (`python app.py`, gunicorn) build the app here
     app.on_shutdown.append(lambda _: adapter.close_sockets())
     app.cleanup_ctx.append(_collect_between_turns)
     app.cleanup_ctx.append(_close_on_shutdown)

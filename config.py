@@ -127,6 +127,9 @@ class DefaultConfig:
     ACS_RESOURCE_ID: str = ""  # the resource's immutable id: the audience of ACS's callback tokens
     COGNITIVE_SERVICES_ENDPOINT: str = ""  # Azure AI services: text to speech and speech recognition
     ACS_OPENID_CONFIGURATION_URL: str = ACS_OPENID_CONFIGURATION
+    # Past these, an incoming call is rejected as busy (docs/call-automation.md, "How many calls").
+    ACS_MAX_CONCURRENT_CALLS: int = 100  # calls this instance has answered and that have not ended
+    ACS_MAX_CALLS_PER_DELIVERY: int = 10  # calls answered from one Event Grid delivery
 
     LOG_LEVEL: str = "INFO"
 

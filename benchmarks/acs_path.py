@@ -50,6 +50,7 @@ import aiohttp
 from benchmarks.channel import ServiceUrl
 from benchmarks.loadgen import MainMenuScript, TurnStats, new_http_session, run_calls
 from benchmarks.transports import BOT_ENV
+from config import DefaultConfig
 from devtools.acs_line import AcsLine, acs_line
 from dialogs.main_menu import MAIN_MENU
 from simulator.acs import AcsStandIn, StandInCall, make_tls
@@ -154,13 +155,14 @@ async def run_acs_round(line: AcsLine, calls: int, turns: int) -> TurnStats:
 
 
 @contextlib.asynccontextmanager
-async def bench_line(folder: Path) -> AsyncIterator[AcsLine]:
-    """The stand-in and the app answering it, with the benchmarks' bot settings."""
+async def bench_line(folder: Path, calls: int) -> AsyncIterator[AcsLine]:
+    """The stand-in and the app answering it, with the benchmarks' bot settings and room for `calls` at once."""
     async with contextlib.AsyncExitStack() as stack:
         standin = AcsStandIn(make_tls(folder))
         await standin.start()
         stack.push_async_callback(standin.close)
-        yield await stack.enter_async_context(acs_line(standin, BOT_ENV))
+        settings = {**BOT_ENV, "ACS_MAX_CONCURRENT_CALLS": str(max(calls, DefaultConfig.ACS_MAX_CONCURRENT_CALLS))}
+        yield await stack.enter_async_context(acs_line(standin, settings))
 
 
 async def measure_acs_path(settings: AcsBenchSettings) -> AcsPathReport:
@@ -171,7 +173,7 @@ async def measure_acs_path(settings: AcsBenchSettings) -> AcsPathReport:
     http = await new_http_session(limit=max(settings.calls, 50))
     try:
         with tempfile.TemporaryDirectory(prefix="acs-bench-") as folder:
-            async with bench_line(Path(folder)) as line:
+            async with bench_line(Path(folder), settings.calls) as line:
                 rounds = {
                     "http": lambda calls, turns: _http_round(line, service, http, calls, turns),
                     "acs": lambda calls, turns: run_acs_round(line, calls, turns),

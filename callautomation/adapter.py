@@ -47,9 +47,12 @@ _ANSWERS = "callautomation.answers"
 
 
 class CallAutomationAdapter(BotAdapter):
-    def __init__(self, book: CallBook, settings: BridgeSettings, sealer: Sealer) -> None:
+    def __init__(
+        self, book: CallBook, settings: BridgeSettings, sealer: Sealer, on_call_ended: Callable[[str], None] = lambda _key: None
+    ) -> None:
         super().__init__()
         self._book = book
+        self._on_call_ended = on_call_ended
         self._settings = settings
         self._sealer = sealer
         self._actions: CallActions | None = None
@@ -130,6 +133,7 @@ class CallAutomationAdapter(BotAdapter):
     async def _keep(self, call: BridgeCall, *, ended: bool) -> None:
         if ended:
             await self._book.forget(call.key)
+            self._on_call_ended(call.key)
             return
         await self._book.save(call)
         if dtmf.waiting(call) and call.key not in self._waits:

@@ -111,3 +111,8 @@ class CallBook:
 
     async def forget(self, key: str) -> None:
         await self._storage.delete([PREFIX + key])
+
+    async def present(self, keys: set[str]) -> set[str]:
+        """Which of `keys` still have a record (their call has not ended)."""
+        found = await self._storage.read([PREFIX + key for key in keys])
+        return {key for key in keys if PREFIX + key in found}

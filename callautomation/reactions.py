@@ -19,6 +19,7 @@ import time
 from datetime import datetime
 from typing import Callable
 
+from inbound.log_safety import loggable
 from telephony import Sealer
 from telephony.sdk import Activity
 
@@ -60,7 +61,7 @@ class Reactions:
             await self.keys_pressed(call, keys, event, answers)
         elif event.type.ends_a_play:
             if event.type is _E.PLAY_FAILED:
-                log.warning("A prompt could not be played (%s)", event.failure)
+                log.warning("A prompt could not be played (%s)", loggable(event.failure))
             await self._play_ended(call, event.operation_context)
         elif event.type.ends_listening:
             if event.operation_context == call.listening:
@@ -77,12 +78,12 @@ class Reactions:
                 call.pending = None
                 answers.append(address.command_result(pending.name, pending.command_id))
         elif event.type is _E.TRANSFER_FAILED:
-            log.info("The transfer failed (%s)", event.failure)
+            log.info("The transfer failed (%s)", loggable(event.failure))
             answers.append(address.handoff_failed(event.result.message if event.result else "", event.time))
         elif event.type is _E.TRANSFER_ACCEPTED:
             log.info("The call was transferred")
         elif event.type is _E.TONE_FAILED:
-            log.warning("ACS stopped hearing the caller's keys (%s)", event.failure)
+            log.warning("ACS stopped hearing the caller's keys (%s)", loggable(event.failure))
         elif event.type is _E.CALL_DISCONNECTED and not call.ended_by_bot:
             answers.append(address.call_ended("completedSuccessfully", event.time))
 

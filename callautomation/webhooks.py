@@ -2,24 +2,27 @@
 
 - `POST /api/calls/incoming`: Event Grid delivers `IncomingCall` here (guarded by
   the `?code=` secret, `EVENTGRID_SECRET`, exactly as the recordings webhook); the
-  bridge answers each call with a callback URL of its own.
+  bridge answers each call with a callback URL of its own, or rejects it as busy
+  past the instance's limits (`admission.py`).
 - `POST /api/calls/{token}/events`: Call Automation's callbacks for one call. A
   callback counts only with a valid ACS token (`callback_auth.py`) and a URL token
   that belongs to a call this app answered.
 
 Bad input is refused with a 4xx and changes nothing: 401 for a missing or wrong
 secret or token, 400 for a body that is not events, 404 for a call that is not
-(or no longer) ours. Event types the bridge has no use for are ignored with a log line.
+(or no longer) ours. Event types the bridge has no use for are ignored with one
+log line per request; refused callbacks are warned of at most once a minute.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
+from azure.communication.callautomation import CallRejectReason
 from azure.communication.callautomation.aio import CallAutomationClient
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import AzureError
@@ -27,14 +30,20 @@ from azure.core.pipeline.transport import AioHttpTransport
 
 from config import DefaultConfig
 from inbound.event_grid import MalformedEvents, TooManyEvents, code_matches, read_events, validation_code
+from inbound.log_safety import RateLimitedLog, loggable, summary
 from telephony import CallTimers, Sealer
 from telephony.sdk import BotAdapter, Storage
 
 from .adapter import CallAutomationAdapter
+from .admission import CallAdmission, Rejection
 from .callback_auth import CallbackAuthenticator, CallbackRejected
 from .calls import BridgeCall, CallBook, call_key, new_call_token
 from .events import INCOMING_CALL, QUIET_EVENTS, CallEvent, IncomingCall, read_call_event, read_incoming_call
 from .settings import CALLBACKS_PATH, INCOMING_PATH, BridgeSettings
+
+if TYPE_CHECKING:
+    from telemetry.instruments import CallMetrics
+    from telemetry.wiring import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +64,9 @@ class CallAutomationBridge:
         book: CallBook,
         sealer: Sealer,
         authenticator: CallbackAuthenticator,
+        admission: CallAdmission,
         claim_recordings: ClaimRecordings | None = None,
+        metrics: CallMetrics | None = None,
     ) -> None:
         self._config = config
         self._claim_recordings = claim_recordings
@@ -65,7 +76,11 @@ class CallAutomationBridge:
         self._book = book
         self._sealer = sealer
         self._authenticator = authenticator
+        self._admission = admission
+        self._metrics = metrics
         self._client: CallAutomationClient | None = None
+        self._refusals = RateLimitedLog(log)  # anyone can send a callback without a token
+        self._busy = RateLimitedLog(log)  # one line per delivery would be one per call under load
 
     def connect(self, client: CallAutomationClient) -> None:
         self._client = client
@@ -77,7 +92,7 @@ class CallAutomationBridge:
         try:
             events = read_events(await request.read())
             calls: list[IncomingCall] = []
-            ignored = 0
+            ignored: list[str] = []
             for event in events:
                 code = validation_code(event)
                 if code is not None:
@@ -86,30 +101,52 @@ class CallAutomationBridge:
                 if event.type == INCOMING_CALL:
                     calls.append(read_incoming_call(event))
                 else:
-                    log.info("Ignored a %.80s event sent to %s", event.type, INCOMING_PATH)
-                    ignored += 1
+                    ignored.append(event.type)
         except TooManyEvents as error:
             return _problem(413, str(error))
         except MalformedEvents as error:
             return _problem(400, str(error))
-        answered = await asyncio.gather(*(self._answer(call) for call in calls))
-        return web.json_response({"answered": sum(answered), "ignored": ignored})
+        if ignored:
+            log.info("Ignored %d event(s) sent to %s: %s", len(ignored), INCOMING_PATH, summary(ignored))
+        admitted = await self._admission.admit(calls)
+        at_once = asyncio.Semaphore(self._config.ACS_MAX_CALLS_PER_DELIVERY)  # rejections too: each is a request to ACS
+
+        async def bounded(work: Awaitable[bool]) -> bool:
+            async with at_once:
+                return await work
+
+        answered = await asyncio.gather(
+            *(bounded(self._answer(call)) for call in admitted.answer),
+            *(bounded(self._reject_busy(call, reason)) for call, reason in admitted.reject),
+        )
+        if admitted.reject:
+            self._busy.warning(
+                "Rejected %d incoming call(s) as busy: %d in progress here (ACS_MAX_CONCURRENT_CALLS=%d, "
+                "ACS_MAX_CALLS_PER_DELIVERY=%d)", len(admitted.reject), self._admission.in_progress,
+                self._config.ACS_MAX_CONCURRENT_CALLS, self._config.ACS_MAX_CALLS_PER_DELIVERY,
+            )
+        return web.json_response(
+            {"answered": sum(answered[: len(admitted.answer)]), "rejected": len(admitted.reject), "ignored": len(ignored)}
+        )
 
     async def callback(self, request: web.Request) -> web.Response:
         try:
             await self._authenticator.verify(request.headers.get("Authorization"))
         except CallbackRejected as reason:
-            log.warning("Refused a Call Automation callback: %s", reason)
+            self._refusals.warning("Refused a Call Automation callback: %s", reason)
             return _problem(401, "callback not authenticated")
         try:
             events = read_events(await request.read(), MAX_CALLBACK_EVENTS)
             call_events: list[CallEvent] = []
+            unknown: list[str] = []
             for event in events:
                 call_event = read_call_event(event)
                 if call_event is not None:
                     call_events.append(call_event)
                 elif event.type not in QUIET_EVENTS:
-                    log.info("Ignored a %.80s callback", event.type)
+                    unknown.append(event.type)
+            if unknown:
+                log.info("Ignored %d callback(s): %s", len(unknown), summary(unknown))
         except TooManyEvents as error:
             return _problem(413, str(error))
         except MalformedEvents as error:
@@ -123,11 +160,20 @@ class CallAutomationBridge:
         return web.json_response({"accepted": len(call_events), "ignored": len(events) - len(call_events)})
 
     async def _answer(self, incoming: IncomingCall) -> bool:
+        """Answer an admitted call; it keeps its place in the admission if it was answered."""
+        token = new_call_token()
+        key = call_key(token)
+        answered = False
+        try:
+            answered = await self._answer_as(incoming, token, key)
+        finally:
+            self._admission.settle(key, answered)
+        return answered
+
+    async def _answer_as(self, incoming: IncomingCall, token: str, key: str) -> bool:
         assert self._client is not None, "the bridge has not connected to ACS"
         if self._claim_recordings is not None:  # before answering: no answered call lacks its claim
             await self._claim_recordings(incoming.server_call_id)
-        token = new_call_token()
-        key = call_key(token)
         await self._book.save(
             BridgeCall(
                 key=key,
@@ -149,8 +195,19 @@ class CallAutomationBridge:
             log.warning("Could not answer a call (%s)", type(error).__name__)
             await self._book.forget(key)
             return False
-        log.info("Answered a call (correlation id %s)", incoming.correlation_id)
+        log.info("Answered a call (correlation id %s)", loggable(incoming.correlation_id))
         return True
+
+    async def _reject_busy(self, incoming: IncomingCall, reason: Rejection) -> bool:
+        """Turn the call away: the caller hears a busy tone. False: nothing to count as answered."""
+        assert self._client is not None, "the bridge has not connected to ACS"
+        if self._metrics is not None:
+            self._metrics.calls_rejected.add(1, {"ivr.call.rejection": reason.value})
+        try:
+            await self._client.reject_call(incoming.incoming_call_context, call_reject_reason=CallRejectReason.BUSY)
+        except AzureError as error:  # the caller has hung up, or ACS gave the call to another instance
+            log.info("Could not reject a call (%s)", type(error).__name__)
+        return False
 
 
 def _same_call(call: BridgeCall, event: CallEvent) -> bool:
@@ -174,6 +231,7 @@ def setup_call_automation(
     connector: Connector | None = None,
     credential: AsyncTokenCredential | None = None,
     claim_recordings: ClaimRecordings | None = None,
+    telemetry: Telemetry | None = None,
 ) -> CallAutomationAdapter:
     """Answer calls through Call Automation with a bot of their own (`make_bot(adapter)`).
 
@@ -181,14 +239,17 @@ def setup_call_automation(
     in storage. `connector` decides how ACS hosts are reached; tests point it at a local stand-in.
     `credential` (the app's identity) signs requests to `ACS_ENDPOINT` when there is no connection string.
     `claim_recordings` is called with each call's server call id before it is answered.
+    With `telemetry`, calls rejected as busy are counted.
     """
     book = CallBook(storage)
-    adapter = CallAutomationAdapter(book, BridgeSettings.from_config(config), sealer)
+    admission = CallAdmission(book, config.ACS_MAX_CONCURRENT_CALLS, config.ACS_MAX_CALLS_PER_DELIVERY)
+    adapter = CallAutomationAdapter(book, BridgeSettings.from_config(config), sealer, on_call_ended=admission.ended)
     bot = make_bot(adapter)
     adapter.bot_turn = bot.on_turn  # type: ignore[attr-defined]
     timers: CallTimers = bot.timers  # type: ignore[attr-defined]
     authenticator = CallbackAuthenticator(config.ACS_OPENID_CONFIGURATION_URL, config.ACS_RESOURCE_ID, connector)
-    bridge = CallAutomationBridge(config, adapter, book, sealer, authenticator, claim_recordings)
+    metrics = telemetry.metrics if telemetry is not None else None
+    bridge = CallAutomationBridge(config, adapter, book, sealer, authenticator, admission, claim_recordings, metrics)
     app[CALL_AUTOMATION] = bridge
     app.router.add_post(INCOMING_PATH, bridge.incoming)
     app.router.add_post(CALLBACKS_PATH, bridge.callback)

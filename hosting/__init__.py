@@ -3,8 +3,9 @@
 `adapter.StreamingCloudAdapter` is the bot's adapter: the SDK's `CloudAdapter` for
 activities posted over HTTP, and this project's streaming stack for the Telephony
 channel's WebSocket. Beside it, `request_guards` (what every route gets: bounded body
-reads, a 4xx for each caller's mistake) and `collector.TurnPacedCollector` (garbage
-collected between turns). `app.py` wires them; `app.use_turn_middleware` puts every turn
+reads, a 4xx for each caller's mistake), `server_logs` (what aiohttp and gunicorn log
+themselves: no secret in the access log, no traceback for a head they cannot read) and
+`collector.TurnPacedCollector` (garbage collected between turns). `app.py` wires them; `app.use_turn_middleware` puts every turn
 middleware on every adapter, in one order.
 
 The rooms, and when a fork changes each:
@@ -29,7 +30,7 @@ What is tied to botbuilder: `auth/` and `wire/` (with msrest) throughout; `adapt
 interfaces); in `state/`, the conversation state, the two stores (the SDK's `Storage`) and
 the lease middleware. What is not: `streaming/`'s frames, assembly, connection and calls;
 `state/`'s leases, and its ETag rules but for recognising the SDK's `StoreItem`;
-`request_guards`, which only maps `auth.signing_keys`' unavailability to 503; and
-`inbound/`. A hosting on another SDK
+`request_guards`, which only maps the unavailability of `auth.signing_keys` and
+`wire.tokens` to 503; `server_logs`; and `inbound/`. A hosting on another SDK
 goes beside this one as a room of its own, and reuses those.
 """

@@ -15,7 +15,10 @@ endpoint. Here `hosting.streaming` speaks the same protocol, and this adapter:
 - when a socket closes, ends the calls it still carried with an
   `endOfConversation` turn, as if the caller had hung up: the bot cancels
   their timers and forgets them. A dropped socket is one warning line; a
-  normal close logs nothing above debug.
+  normal close logs nothing above debug;
+- drops a peer that stops reading (a WebSocket heartbeat) or answering; a
+  turn whose socket dies under it is cancelled with the socket's other turns
+  (`StreamingConnection`), so a dead socket is one warning, not one per call.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import logging
 from typing import Any, Awaitable, Callable, Optional
 
 from aiohttp.web import HTTPUnauthorized, Request, Response, WebSocketResponse
-from botbuilder.core import Bot, TurnContext, serializer_helper
+from botbuilder.core import Bot, TurnContext
 from botbuilder.core.conversation_reference_extension import get_continuation_activity
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, ConversationReference, EndOfConversationCodes
@@ -36,12 +39,17 @@ from hosting.streaming.calls import OpenCalls
 from hosting.streaming.connection import CloseKind, OutgoingResponse, StreamingConnection
 from hosting.streaming.connector import SocketConnectorClient, SocketConnectorFactory
 from hosting.wire.activity_shape import ActivityShapeError, read_activity
+from hosting.wire.invoke_response import invoke_body
 from hosting.wire.turn_context import CallTurnContext
 from inbound.json_body import JsonBodyError, parse_json
+from inbound.log_safety import loggable
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "ivr-voice-bot (Bot Framework streaming, Python)"
+# A socket the peer has sent nothing on for this long is pinged; no pong within half of it
+# and the peer is taken for dead (a half-open connection, a channel that hangs).
+HEARTBEAT_S = 10.0
 
 
 def channel_socket() -> WebSocketResponse:
@@ -54,8 +62,11 @@ def channel_socket() -> WebSocketResponse:
     (about 100 KB of the 140 KB an idle call on its own socket held).
     Declining the extension leaves the frames as they are; the protocol is
     the same.
+
+    aiohttp's heartbeat (WebSocket pings; Microsoft's Node client answers
+    them, through the `ws` package) drops a peer that has stopped reading.
     """
-    return WebSocketResponse(compress=False)
+    return WebSocketResponse(compress=False, heartbeat=HEARTBEAT_S)
 
 
 class StreamingCloudAdapter(CloudAdapter):
@@ -74,7 +85,7 @@ class StreamingCloudAdapter(CloudAdapter):
         except PermissionError:
             raise HTTPUnauthorized() from None
         await ws_response.prepare(request)
-        socket = _Socket(self, self._calls, bot, ws_response, result)
+        socket = _Socket(self, self._calls, bot, ws_response, result, request.transport)
         self._sockets.add(socket)
         try:
             await socket.serve()
@@ -139,11 +150,12 @@ class _Socket:
         bot: Bot,
         ws: WebSocketResponse,
         auth: AuthenticateRequestResult,
+        transport: asyncio.BaseTransport | None,
     ):
         self._adapter = adapter
         self._calls = calls
         self._bot = bot
-        self._connection = StreamingConnection(ws, self._answer)
+        self._connection = StreamingConnection(ws, self._answer, transport)
         self._auth = auth
         auth.connector_factory = SocketConnectorFactory(SocketConnectorClient(self._connection, self._hung_up))
         self._references: dict[str, ConversationReference] = {}
@@ -196,7 +208,7 @@ class _Socket:
             self._hung_up(conversation_id)
         if invoke_response is None:
             return OutgoingResponse(200)
-        return OutgoingResponse.json(invoke_response.status, serializer_helper(invoke_response.body))
+        return OutgoingResponse.json(invoke_response.status, invoke_body(invoke_response.body))
 
     def _hung_up(self, conversation_id: str) -> None:
         self._calls.end(conversation_id, self)
@@ -225,5 +237,5 @@ def _activity(body: bytes | None) -> Activity | None:
     try:
         return read_activity(parse_json(body), replies_over_http=False)
     except (JsonBodyError, ActivityShapeError) as error:
-        log.info("Refused a streamed request: %s", error)
+        log.info("Refused a streamed request: %s", loggable(error, limit=200))
         return None

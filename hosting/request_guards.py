@@ -4,8 +4,9 @@ A caller can only ever cause a 4xx. A body that trickles in (a byte every few
 seconds, from hundreds of connections) is cut off with 408 instead of holding a
 connection open for minutes. A client that goes away mid-request is a normal
 event: one INFO line, no traceback. Authentication that cannot be decided for
-want of signing keys is a 503 with `Retry-After`, the one 5xx a caller can see,
-and it says "try again", not "broken".
+want of signing keys, or a reply that cannot be sent for want of the bot's own
+token, is a 503 with `Retry-After`, the one 5xx a caller can see, and it says
+"try again", not "broken".
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Awaitable, Callable
 from aiohttp import ClientPayloadError, web
 
 from hosting.auth.signing_keys import SigningKeysUnavailable
+from hosting.wire.tokens import TokenUnavailable
+from inbound.log_safety import loggable
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +59,18 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException:
         raise
     except (ConnectionResetError, ClientPayloadError) as error:
-        log.info("%s %s: the client went away (%s)", request.method, request.path, type(error).__name__)
+        log.info("%s %s: the client went away (%s)", request.method, loggable(request.path), type(error).__name__)
         response = web.HTTPBadRequest(text="The request was not received whole")
         response.force_close()
         raise response from None
-    except SigningKeysUnavailable as error:
-        log.warning("%s %s: %s", request.method, request.path, error)
+    except web.RequestPayloadError:  # e.g. `Content-Encoding: gzip` on a body that is not
+        log.info("%s %s: the body could not be decoded", request.method, loggable(request.path))
+        response = web.HTTPBadRequest(text="The body could not be decoded as its Content-Encoding says")
+        response.force_close()  # aiohttp would otherwise read the rest of it, and fail again
+        raise response from None
+    except (SigningKeysUnavailable, TokenUnavailable) as error:
+        # The cause was warned of once, where it failed; here one line per request.
+        log.info("%s %s: %s", request.method, loggable(request.path), error)
         raise web.HTTPServiceUnavailable(
             text="Authentication is unavailable for a moment; try again",
             headers={"Retry-After": str(error.retry_after_s)},
@@ -69,7 +78,7 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     except PermissionError:
         raise web.HTTPUnauthorized(text="Unauthorized") from None
     except Exception:
-        log.exception("Request to %s failed", request.path)
+        log.exception("Request to %s failed", loggable(request.path))
         raise web.HTTPInternalServerError(text="Internal error") from None
 
 
@@ -85,7 +94,7 @@ async def _read_body_in_time(request: web.Request) -> None:
     try:
         await asyncio.wait_for(request.read(), BODY_READ_TIMEOUT_S)
     except asyncio.TimeoutError:
-        log.info("%s %s: the body did not arrive within %g s", request.method, request.path, BODY_READ_TIMEOUT_S)
+        log.info("%s %s: the body did not arrive within %g s", request.method, loggable(request.path), BODY_READ_TIMEOUT_S)
         response = web.HTTPRequestTimeout(text="The request body did not arrive in time")
         response.force_close()
         raise response from None

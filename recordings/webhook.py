@@ -20,6 +20,7 @@ from azure.core.credentials_async import AsyncTokenCredential
 
 from config import DefaultConfig, RecordingsScope
 from inbound.event_grid import code_matches
+from inbound.log_safety import summary
 
 from .archive import RecordingArchive
 from .claims import RecordingClaims
@@ -115,15 +116,18 @@ class RecordingIntake:
             return web.json_response({"validationResponse": delivery.validation_code})
         assert self._book is not None and self._worker is not None, "recordings intake not started"
         permitted: dict[str, RecordingChunk] = {}  # one job per document, however often it is listed
-        refused = not_ours = 0
+        refused: list[str] = []
+        not_ours = 0
         for chunk in delivery.chunks:
             if self._claims is not None and not await self._claims.owns(chunk.server_call_id):
                 not_ours += 1
             elif self._permits(chunk):
                 permitted.setdefault(chunk.document_id, chunk)
             else:
-                refused += 1
-                log.warning("refused recording %s: its locations are not on the host allow-list", chunk.document_id)
+                refused.append(chunk.document_id)
+        if refused:  # one line for the delivery, however many chunks it held
+            log.warning("refused %d recording chunk(s) whose locations are not on the host allow-list: %s",
+                        len(refused), summary(refused))
         if not_ours:
             log.info("left %d recording chunk(s) of calls this app did not answer to their own bot", not_ours)
         jobs = [job for job in await self._book.submit_all(list(permitted.values())) if job is not None]
@@ -132,8 +136,8 @@ class RecordingIntake:
         return web.json_response(
             {
                 "accepted": len(jobs),
-                "duplicates": len(delivery.chunks) - refused - not_ours - len(jobs),
-                "refused": refused,
+                "duplicates": len(delivery.chunks) - len(refused) - not_ours - len(jobs),
+                "refused": len(refused),
                 "not_ours": not_ours,
                 "ignored": delivery.ignored_events,
             }

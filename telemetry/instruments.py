@@ -19,6 +19,7 @@ class CallMetrics:
     calls_started: Counter
     calls_ended: Counter
     calls_open: UpDownCounter
+    calls_rejected: Counter
     menu_choices: Counter
     payments: Counter
     recording_commands: Counter
@@ -35,6 +36,9 @@ class CallMetrics:
                 "ivr.calls.ended", "{call}", "Calls that ended, by `ivr.call.outcome`."
             ),
             calls_open=meter.create_up_down_counter("ivr.calls.open", "{call}", "Calls in progress."),
+            calls_rejected=meter.create_counter(
+                "ivr.calls.rejected", "{call}", "Incoming calls rejected as busy, by `ivr.call.rejection`."
+            ),
             menu_choices=meter.create_counter(
                 "ivr.menu.choices", "{choice}", "Menu options chosen, by `ivr.menu` and `ivr.menu.option`."
             ),

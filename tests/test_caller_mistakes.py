@@ -45,6 +45,12 @@ MALFORMED = {
     "channel-id-is-null": {"channelId": None},
     "service-url-is-not-http": {"serviceUrl": "file:///etc/passwd"},
     "service-url-is-a-bare-word": {"serviceUrl": "localhost"},
+    "members-added-holds-null": {"type": "conversationUpdate", "membersAdded": [None]},
+    "members-removed-holds-null": {"type": "conversationUpdate", "membersRemoved": [{"id": "caller"}, None]},
+    "service-url-host-holds-a-brace": {"serviceUrl": "http://a{b/"},
+    "service-url-host-holds-a-space": {"serviceUrl": "http://a b/"},
+    "service-url-path-holds-a-brace": {"serviceUrl": "http://127.0.0.1:1/{conversationId}/"},
+    "service-url-port-is-out-of-range": {"serviceUrl": "http://127.0.0.1:70000/"},
 }
 
 
@@ -54,6 +60,31 @@ async def test_an_activity_of_the_wrong_shape_is_400_with_a_one_line_reason(bot,
     assert status == 400
     assert len(text.splitlines()) == 1
     assert service_url.received == []
+    assert no_tracebacks(caplog)
+
+
+@pytest.mark.parametrize("channel", ["telephony", "emulator"])
+@pytest.mark.parametrize(
+    "invoke, status",
+    [
+        ({"name": "adaptiveCard/action", "value": {}}, 400),
+        ({"name": "adaptiveCard/action", "value": {"action": {"type": "Action.Submit"}}}, 400),
+        ({"name": "adaptiveCard/action", "value": {"action": {"type": "Action.Execute", "verb": "pay"}}}, 501),
+        ({"name": "composeExtension/query", "value": {}}, 501),
+        ({"name": "anything/else"}, 501),
+    ],
+    ids=["card-action-without-action", "card-action-not-execute", "card-action", "compose-extension", "unknown"],
+)
+async def test_an_invoke_the_bot_does_not_handle_gets_the_protocols_answer_never_a_500(
+    bot, service_url, caplog, channel, invoke, status
+):
+    posted = activity(service_url.url, type="invoke", channelId=channel, **invoke)
+    answer_status, text = await post(bot, json.dumps(posted))
+    assert answer_status == status
+    if status == 400:  # the Adaptive Card error response, as the protocol describes it
+        answer = json.loads(text)
+        assert answer["statusCode"] == 400 and answer["type"] == "application/vnd.microsoft.error"
+        assert answer["value"]["code"] in ("BadRequest", "NotSupported") and answer["value"]["message"]
     assert no_tracebacks(caplog)
 
 
@@ -189,3 +220,37 @@ def test_the_bot_listens_on_loopback_unless_host_says_otherwise():
     assert DefaultConfig.from_env({}, env_file=None).HOST == "127.0.0.1"
     assert DefaultConfig.from_env({"HOST": "0.0.0.0"}, env_file=None).HOST == "0.0.0.0"
     assert "HOST=127.0.0.1" in (ROOT / ".env.example").read_text()
+
+
+async def raw_exchange(server: TestServer, request: bytes) -> bytes:
+    """Send raw bytes as one request; the answer's status line."""
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    writer.write(request)
+    await writer.drain()
+    status_line = await asyncio.wait_for(reader.readline(), 5)
+    writer.close()
+    return status_line
+
+
+UNREADABLE_HEADS = {
+    "a-9-kb-header": b"POST /api/messages HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 9000 + b"\r\n\r\n",
+    "a-9-kb-request-line": b"POST /api/recordings/events?code=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    "a-9-kb-header-name": b"POST /api/calls/incoming HTTP/1.1\r\nHost: x\r\n" + b"X" * 9000 + b": 1\r\n\r\n",
+    "a-header-without-a-colon": b"POST /api/messages HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
+    "a-bad-content-length": b"POST /api/messages HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+    "a-second-request-that-is-garbage": b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n\x16\x03\x01 garbage\r\n\r\n",
+    "a-body-that-is-not-the-gzip-it-says": b"POST /api/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Content-Encoding: gzip\r\nContent-Length: 2\r\n\r\n{}",
+}
+
+
+@pytest.mark.parametrize("head", UNREADABLE_HEADS.values(), ids=UNREADABLE_HEADS.keys())
+async def test_a_request_head_the_server_cannot_read_is_a_4xx_in_one_line_without_a_traceback(bot, caplog, head):
+    caplog.set_level(logging.DEBUG, logger="aiohttp")
+    status_line = await raw_exchange(bot, head)
+    assert status_line.split()[1].startswith(b"4") or b" 200 " in status_line, status_line
+    await asyncio.sleep(0.1)  # aiohttp logs once the connection is done with
+    assert no_tracebacks(caplog), caplog.text
+    server_lines = [r for r in caplog.records if r.name == "aiohttp.server"]
+    assert len(server_lines) <= 1 and all(len(r.getMessage().splitlines()) == 1 for r in server_lines)
+    assert all(r.levelno <= logging.INFO for r in server_lines)

@@ -6,7 +6,11 @@ hold megabytes per socket. Here memory follows what has arrived: payloads grow
 as their packets come in, a request announcing a body beyond the HTTP body
 limit is handed on at once marked `too_large` (answered 413) and its bytes are
 dropped as they come, and a socket may hold at most `PENDING_LIMIT` bytes of
-unfinished payloads.
+unfinished work: payloads, the headers of requests waiting for their bodies,
+and `ENTRY_COST` for each id it keeps, so that ids alone (a flood of empty
+packets, each naming a new stream) cannot fill memory either. An empty packet
+that does not end its payload carries nothing and is never sent by
+Microsoft's clients: it breaks the protocol.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from typing import Any, Union
 from .frames import BODY_LIMIT, HEADER_LENGTH, Header, PayloadType, ProtocolError, parse_header
 
 PENDING_LIMIT = 4 * BODY_LIMIT
+# What keeping one unfinished request, response or stream costs beyond its bytes (its
+# objects and map entries take about 400 bytes in CPython), counted against the limit.
+ENTRY_COST = 512
 
 
 @dataclass(frozen=True)
@@ -58,10 +65,15 @@ class _Stream:
 
 @dataclass
 class _Message:
+    """A request or response waiting for its streams: what its header said, not the header itself."""
+
     id: str
     kind: PayloadType
-    meta: dict[str, Any]
-    stream_ids: list[str]
+    verb: str
+    path: str
+    status: int
+    cost: int  # counted against the limit while it waits: its header's bytes and its entry
+    stream_ids: list[str] = field(default_factory=list)
     too_large: bool = False
 
 
@@ -100,7 +112,11 @@ class Assembler:
             payload = bytes(unread[position : position + header.length])
             position += header.length
             self._header = None
+            if not payload and not header.end:
+                raise ProtocolError("an empty packet that does not end its payload")
             self._accept(header, payload, completed)
+            if self._held > self._pending_limit:  # checked per packet: a frame holds thousands
+                raise ProtocolError("too many unfinished payloads on one socket")
         if position == len(unread):
             self._unread = bytearray()  # an idle socket keeps no buffer
         else:
@@ -117,7 +133,10 @@ class Assembler:
         # Cancellations carry nothing to keep: a cancelled stream simply never completes its request.
 
     def _accept_control(self, header: Header, payload: bytes, completed: list[Incoming]) -> None:
-        control = self._controls.setdefault(header.id, bytearray())
+        control = self._controls.get(header.id)
+        if control is None:
+            control = self._controls[header.id] = bytearray()
+            self._held += ENTRY_COST
         control += payload
         self._held += len(payload)
         if len(control) > self._body_limit:
@@ -125,31 +144,32 @@ class Assembler:
         if not header.end:
             return
         del self._controls[header.id]
-        self._held -= len(control)
+        self._held -= len(control) + ENTRY_COST
         meta = _json_object(bytes(control))
-        message = _Message(header.id, header.type, meta, [])
+        message = _message(header, meta, cost=len(control) + ENTRY_COST)
         descriptions = _stream_descriptions(meta)
         message.too_large = any((d["length"] or 0) > self._body_limit for d in descriptions)
         for description in descriptions:
-            stream = self._streams.setdefault(description["id"], _Stream())
+            stream = self._stream(description["id"])
             stream.announced = description["length"]
             if message.too_large:  # answered at once; what arrives of its streams is dropped
                 self._discard(stream)
                 if stream.ended:
-                    del self._streams[description["id"]]
+                    self._forget_stream(description["id"])
                 continue
             stream.owner = header.id
             stream.ended = stream.ended or stream.announced == 0
             message.stream_ids.append(description["id"])
         self._waiting[header.id] = message
+        self._held += message.cost
         self._complete_if_ready(message, completed)
 
     def _accept_stream(self, header: Header, payload: bytes, completed: list[Incoming]) -> None:
-        stream = self._streams.setdefault(header.id, _Stream())
+        stream = self._stream(header.id)
         stream.ended = stream.ended or header.end
         if stream.discarded:
             if stream.ended:
-                del self._streams[header.id]
+                self._forget_stream(header.id)
             return
         stream.data += payload
         self._held += len(payload)
@@ -157,6 +177,17 @@ class Assembler:
             raise ProtocolError("a stream is longer than announced or than the body limit")
         if stream.owner is not None:
             self._complete_if_ready(self._waiting[stream.owner], completed)
+
+    def _stream(self, identifier: str) -> _Stream:
+        stream = self._streams.get(identifier)
+        if stream is None:
+            stream = self._streams[identifier] = _Stream()
+            self._held += ENTRY_COST
+        return stream
+
+    def _forget_stream(self, identifier: str) -> None:
+        stream = self._streams.pop(identifier)
+        self._held -= len(stream.data) + ENTRY_COST
 
     def _discard(self, stream: _Stream) -> None:
         self._held -= len(stream.data)
@@ -168,20 +199,27 @@ class Assembler:
         if not all(stream.complete for stream in streams):
             return
         del self._waiting[message.id]
-        for identifier, stream in zip(message.stream_ids, streams):
-            del self._streams[identifier]
-            self._held -= len(stream.data)
+        self._held -= message.cost
         body = bytes(streams[0].data) if streams else None
+        for identifier in message.stream_ids:
+            self._forget_stream(identifier)
         if message.kind is PayloadType.REQUEST:
-            verb, path = message.meta.get("verb"), message.meta.get("path")
-            if not isinstance(verb, str) or not isinstance(path, str):
-                raise ProtocolError("a request needs a string verb and path")
-            completed.append(IncomingRequest(message.id, verb, path, body, message.too_large))
+            completed.append(IncomingRequest(message.id, message.verb, message.path, body, message.too_large))
         else:
-            status = message.meta.get("statusCode")
-            if not isinstance(status, int):
-                raise ProtocolError("a response needs an integer statusCode")
-            completed.append(IncomingResponse(message.id, status, body))
+            completed.append(IncomingResponse(message.id, message.status, body))
+
+
+def _message(header: Header, meta: dict[str, Any], cost: int) -> _Message:
+    """What a request's or response's header says, checked; the caller reads its streams."""
+    if header.type is PayloadType.REQUEST:
+        verb, path = meta.get("verb"), meta.get("path")
+        if not isinstance(verb, str) or not isinstance(path, str):
+            raise ProtocolError("a request needs a string verb and path")
+        return _Message(header.id, header.type, verb, path, 0, cost)
+    status = meta.get("statusCode")
+    if not isinstance(status, int):
+        raise ProtocolError("a response needs an integer statusCode")
+    return _Message(header.id, header.type, "", "", status, cost)
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
@@ -189,6 +227,8 @@ def _json_object(raw: bytes) -> dict[str, Any]:
         value = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
         raise ProtocolError("a request or response payload is not JSON") from None
+    except RecursionError:
+        raise ProtocolError("a request or response payload nests too deep") from None
     if not isinstance(value, dict):
         raise ProtocolError("a request or response payload is not a JSON object")
     return value

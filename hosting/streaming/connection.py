@@ -6,24 +6,32 @@ a connection lost without a handshake, a malformed packet or an oversized
 frame is a dropped one, which its owner reports in one warning line. Either
 way the turns still running on the socket are cancelled, since nothing they
 send could arrive, and requests waiting for an answer fail with
-`ConnectionClosed`.
+`ConnectionClosed`. A fault in the bot's own reading ends the socket the same
+way (with the traceback, once), never the HTTP handler that carries it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import sys
 import uuid
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Awaitable, Callable, Coroutine, TypeVar
+from typing import Any, Awaitable, Callable, Coroutine, NoReturn, TypeVar
 
 from aiohttp import WSCloseCode, WSMsgType
 from aiohttp.web import WebSocketResponse
 
 from .assembly import Assembler, IncomingRequest, IncomingResponse
 from .frames import BODY_LIMIT, HEADER_LENGTH, MAX_CHUNK, PayloadType, ProtocolError, message
+
+if sys.version_info >= (3, 11):
+    from asyncio import timeout as _deadline
+else:  # aiohttp depends on async-timeout before Python 3.11
+    from async_timeout import timeout as _deadline
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +40,10 @@ T = TypeVar("T")
 # A frame may hold a whole message: its body plus a header per chunk and the request's own JSON.
 FRAME_LIMIT = BODY_LIMIT + (BODY_LIMIT // MAX_CHUNK + 16) * HEADER_LENGTH + 64 * 1024
 # The channel answers a request in well under a second; the HTTP transport waits 10 s too.
+# A peer that does not answer within it is taken for dead: the socket is dropped.
 ANSWER_TIMEOUT_S = 10.0
+# How long a send may wait for a peer that has stopped reading before the socket is dropped.
+SEND_TIMEOUT_S = 10.0
 # aiohttp reports a close frame without a status code (what Microsoft's Node client sends) as 0.
 _NORMAL_CLOSE_CODES = frozenset({0, WSCloseCode.OK, WSCloseCode.GOING_AWAY, 1005})
 
@@ -68,16 +79,26 @@ RequestHandler = Callable[[IncomingRequest], Awaitable[OutgoingResponse]]
 
 
 class StreamingConnection:
-    """Serves one upgraded `WebSocketResponse` until it closes."""
+    """Serves one upgraded `WebSocketResponse` until it closes.
 
-    def __init__(self, socket: WebSocketResponse, handle_request: RequestHandler):
+    `transport` is the connection under it: a peer taken for dead (it did not
+    answer a request, or read nothing for `SEND_TIMEOUT_S`) is cut off there,
+    since a close handshake would wait on that same peer.
+    """
+
+    def __init__(
+        self, socket: WebSocketResponse, handle_request: RequestHandler, transport: asyncio.BaseTransport | None = None
+    ):
         self._socket = socket
         self._handle_request = handle_request
+        self._transport = transport
+        self._given_up: str | None = None  # why the bot cut the peer off, if it did
         self._assembler = Assembler()
         self._answers: dict[str, asyncio.Future[IncomingResponse]] = {}
         self._turns: set[asyncio.Task[Any]] = set()
         self._closed = False
         self._closing = False
+        self._stopped = asyncio.Event()  # set once the socket's turns are cancelled and done
 
     async def serve(self) -> Closure:
         """Read until the socket ends; by then no turn of this socket is running."""
@@ -89,9 +110,16 @@ class StreamingConnection:
                 raise
             # aiohttp cancels the handler when the connection is lost, if `handler_cancellation` is on.
             return Closure(CloseKind.DROPPED, "the connection was lost")
+        except Exception:  # a fault in this code ends its socket, never the HTTP handler that carries it
+            log.exception("Reading a streaming socket failed")
+            closure, code = Closure(CloseKind.DROPPED, "the bot failed reading it"), WSCloseCode.INTERNAL_ERROR
         await self._stop()
+        if self._given_up is not None:
+            return Closure(CloseKind.DROPPED, self._given_up)
         if code is not None:
             await self._socket.close(code=code)
+        if closure.kind is CloseKind.DROPPED:
+            self._cut_off()  # e.g. a heartbeat unanswered: what is still unsent would never be read
         return closure
 
     async def run(self, turn: Coroutine[Any, Any, T]) -> T | None:
@@ -120,7 +148,8 @@ class StreamingConnection:
             await self._send(message(PayloadType.REQUEST, identifier, {"verb": verb, "path": path}, body))
             return await asyncio.wait_for(answer, ANSWER_TIMEOUT_S)
         except asyncio.TimeoutError:
-            raise ConnectionClosed(f"no answer to {verb} within {ANSWER_TIMEOUT_S:g} s") from None
+            self._give_up(f"the peer did not answer a {verb} within {ANSWER_TIMEOUT_S:g} s")
+            await self._gone(f"no answer to {verb} within {ANSWER_TIMEOUT_S:g} s")
         finally:
             self._answers.pop(identifier, None)
 
@@ -180,11 +209,39 @@ class StreamingConnection:
 
     async def _send(self, frame: bytes) -> None:
         if self._closed or self._socket.closed:
-            raise ConnectionClosed("the socket is closed")
+            await self._gone("the socket is closed")
         try:
-            await self._socket.send_bytes(frame)
-        except (ConnectionError, RuntimeError) as error:
-            raise ConnectionClosed("the socket closed while sending") from error
+            async with _deadline(SEND_TIMEOUT_S):  # a send waits only while the peer is not reading
+                await self._socket.send_bytes(frame)
+        except asyncio.TimeoutError:
+            self._give_up(f"the peer read nothing for {SEND_TIMEOUT_S:g} s")
+            await self._gone("the peer stopped reading")
+        except (ConnectionError, RuntimeError):
+            await self._gone("the socket closed while sending")
+
+    async def _gone(self, reason: str) -> NoReturn:
+        """The socket ended, or is ending, under a send.
+
+        A turn of this socket waits here for `serve` to cancel it, as it cancels
+        every turn of a socket that ends: the bot never sees a send fail on a
+        socket that is gone (it would log a line for each call, where the
+        socket's end is one line for all of them). Anything else, or a turn
+        still here after `ANSWER_TIMEOUT_S`, gets `ConnectionClosed`.
+        """
+        if not self._closed and asyncio.current_task() in self._turns:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), ANSWER_TIMEOUT_S)
+        raise ConnectionClosed(reason)
+
+    def _give_up(self, reason: str) -> None:
+        """The peer is taken for dead: cut it off; `serve` then ends the socket with `reason`."""
+        if self._given_up is None and not self._closed:
+            self._given_up = reason
+            self._cut_off()
+
+    def _cut_off(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()
 
     async def _stop(self) -> None:
         self._closed = True
@@ -195,4 +252,5 @@ class StreamingConnection:
         for answer in self._answers.values():  # requests made outside this socket's turns
             if not answer.done():
                 answer.set_exception(ConnectionClosed("the socket closed before the answer"))
+        self._stopped.set()
 

@@ -6,7 +6,8 @@ that is a string, an `entities` that is an object, a `timestamp` that is not ISO
 the bot cannot answer (no conversation id, no channel id), on which the turn
 error handler itself fails. This module checks a document against the SDK's own
 schema (the msrest attribute maps of `botbuilder.schema`, so the check follows
-the models) plus what the bot relies on, and returns the deserialized `Activity`
+the models) plus what the bot relies on (no null in a list, a service URL a client
+requests as it is), and returns the deserialized `Activity`
 (read as msrest reads it, by `hosting.wire.activity_json`) or raises
 `ActivityShapeError` with a one-line reason.
 """
@@ -31,6 +32,13 @@ MAX_LIST_ITEMS = 256
 # Identifiers go into reply URLs and storage keys: no control characters, and not unbounded.
 MAX_ID_CHARS = 1024
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+_HOST_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?"
+_SERVICE_URL = re.compile(
+    rf"https?://(?:{_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?|\[[0-9A-Fa-f:.]+\])"  # a name, an IPv4 or a bracketed IPv6
+    r"(?::[0-9]{1,5})?"
+    r"(?:/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*)?",  # RFC 3986 path characters
+    re.ASCII,
+)
 
 
 class ActivityShapeError(ValueError):
@@ -85,7 +93,7 @@ def _check_service_url(document: dict[str, Any]) -> None:
     if not service_url:
         raise ActivityShapeError("'serviceUrl' is required")
     if not is_service_url(service_url):
-        raise ActivityShapeError("'serviceUrl' must be an absolute http or https URL")
+        raise ActivityShapeError("'serviceUrl' must be an http or https URL: a host, a port, a path of URL characters")
 
 
 def _usable_identifier(identifier: str) -> bool:
@@ -102,17 +110,19 @@ def _usable_identifier(identifier: str) -> bool:
 def is_service_url(url: str) -> bool:
     """Replies go to http(s) URLs with a host, and nowhere else.
 
-    Asked of every activity's service URL twice (its shape, then its connector
-    client), and a channel uses few: the answers are kept.
+    The URL must be one a client requests as it is: a host name or address,
+    a port, a path of URL characters (no query, no user, nothing aiohttp or
+    msrest would refuse or rewrite, such as `{` or a space). Asked of every
+    activity's service URL twice (its shape, then its connector client), and a
+    channel uses few: the answers are kept.
     """
-    if not _usable_identifier(url):
+    if len(url) > MAX_ID_CHARS or not _SERVICE_URL.fullmatch(url):
         return False
     try:
-        parts = urlsplit(url)
-        parts.port  # raises on a malformed port
+        urlsplit(url).port  # raises on a port out of range
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.username is None
+    return True
 
 
 def _check_model(document: dict[str, Any], model: type[Model], path: str) -> None:
@@ -131,8 +141,9 @@ def _check_value(value: Any, type_name: str, path: str) -> None:
         if len(value) > MAX_LIST_ITEMS:
             raise ActivityShapeError(f"'{path}' holds more than {MAX_LIST_ITEMS} items")
         for index, item in enumerate(value):
-            if item is not None:
-                _check_value(item, type_name[1:-1], f"{path}[{index}]")
+            if item is None:  # no channel sends one, and the SDK's handlers iterate without a check
+                raise ActivityShapeError(f"'{path}[{index}]' is null")
+            _check_value(item, type_name[1:-1], f"{path}[{index}]")
         return
     if type_name.startswith("{"):
         if not isinstance(value, dict):

@@ -11,10 +11,11 @@ does the adapter authenticate the token and run the turn, as `process` would.
 from __future__ import annotations
 
 from aiohttp import web
-from botbuilder.core import Bot, serializer_helper
+from botbuilder.core import Bot
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from hosting.wire.activity_shape import ActivityShapeError, read_activity
+from hosting.wire.invoke_response import invoke_body
 from inbound.json_body import JsonBodyError, parse_json
 
 
@@ -38,5 +39,5 @@ async def process_posted_activity(
     except PermissionError:
         raise web.HTTPUnauthorized(text="Unauthorized") from None
     if invoke_response:
-        return web.json_response(data=serializer_helper(invoke_response.body), status=invoke_response.status)
+        return web.json_response(data=invoke_body(invoke_response.body), status=invoke_response.status)
     return web.Response(status=201)

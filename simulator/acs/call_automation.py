@@ -41,7 +41,7 @@ class TransferFailure:
 
 @dataclass
 class Faults:
-    """What goes wrong next. Operation names: answer, play, recognize, transfer, hang_up,
+    """What goes wrong next. Operation names: answer, reject, play, recognize, transfer, hang_up,
     cancel_media, start_continuous_dtmf, stop_continuous_dtmf, start_recording,
     pause_recording, resume_recording, stop_recording."""
 
@@ -130,6 +130,7 @@ class CallAutomation:
         c = "/calling/callConnections/{id}"
         return [
             ("POST", "/calling/callConnections:answer", self.answer),
+            ("POST", "/calling/callConnections:reject", self.reject),
             ("GET", c, self.get_call),
             ("DELETE", c, self.hang_up),
             ("POST", c + ":terminate", self.terminate),
@@ -156,11 +157,7 @@ class CallAutomation:
         answer = m.AnswerCallRequest.deserialize(body)
         if not answer.incoming_call_context or not answer.callback_uri:
             raise errors.INVALID_REQUEST
-        call = next((c for c in self.calls if c.incoming_call_context == answer.incoming_call_context), None)
-        if call is None:
-            raise errors.CALL_NOT_FOUND
-        if call.state != "ringing":
-            raise errors.CALL_TERMINATED
+        call = self._ringing(answer.incoming_call_context)
         call.state = "connected"
         call.callback_url = answer.callback_uri
         if answer.call_intelligence_options:
@@ -172,6 +169,25 @@ class CallAutomation:
             m.ParticipantsUpdated, **call._ids(), sequence_number=1, participants=participants))
         call.changed()
         return web.json_response(self._properties(call, "connecting"))
+
+    async def reject(self, request: web.Request, body: Any) -> web.Response:
+        """The app turns the call away: the caller hears `reason` (busy, or forbidden); no callback follows."""
+        self._refused("reject")
+        rejection = m.RejectCallRequest.deserialize(body)
+        call = self._ringing(rejection.incoming_call_context)
+        call.state = "rejected"
+        call.rejected_as = str(rejection.call_reject_reason or "none")
+        call.changed()
+        return web.Response(status=204)
+
+    def _ringing(self, incoming_call_context: str | None) -> StandInCall:
+        """The call an answer or a rejection names, while it still rings."""
+        call = next((c for c in self.calls if c.incoming_call_context == incoming_call_context), None)
+        if call is None:
+            raise errors.CALL_NOT_FOUND
+        if call.state != "ringing":
+            raise errors.CALL_TERMINATED
+        return call
 
     def _properties(self, call: StandInCall, state: str | None = None) -> dict:
         return m.CallConnectionProperties(

@@ -130,7 +130,8 @@ class StandInCall:
         self.server_call_id = ids["server_call_id"]
         self.correlation_id = ids["correlation_id"]
         self.incoming_call_context = ids["incoming_call_context"]
-        self.state = "ringing"
+        self.state = "ringing"  # then "connected" (answered) or "rejected", and at the end "disconnected"
+        self.rejected_as: str | None = None  # the reason the app gave for rejecting it
         self.hung_up_by_app = False
         self.callback_url: str | None = None
         self.cognitive_services_endpoint: str | None = None
@@ -170,6 +171,10 @@ class StandInCall:
     async def answered(self, timeout: float = 5) -> None:
         """Wait until the app answered and CallConnected was delivered to it."""
         await self.wait_for(lambda c: any(t == "CallConnected" for t, _, _ in c.callbacks), timeout)
+
+    async def answered_or_rejected(self, timeout: float = 5) -> None:
+        """Wait until the app either answered the call or rejected it."""
+        await self.wait_for(lambda c: c.state == "rejected" or any(t == "CallConnected" for t, _, _ in c.callbacks), timeout)
 
     async def delivered(self) -> None:
         """Wait until every callback posted so far has been answered by the app."""

@@ -92,17 +92,17 @@ def validation_event(code: str) -> dict:
     }
 
 
-async def deliver(session: aiohttp.ClientSession, url: str, event: dict, kind: str) -> str:
-    """POST one event as Event Grid does; returns the answer's body, raises WebhookRefused on non-2xx."""
+async def deliver(session: aiohttp.ClientSession, url: str, events: list[dict], kind: str) -> str:
+    """POST a batch of events as Event Grid does; returns the answer's body, raises WebhookRefused on non-2xx."""
     headers = {
         "Content-Type": "application/json",
         "aeg-event-type": kind,
         "aeg-subscription-name": "STANDIN-INCOMING-CALLS",
         "aeg-delivery-count": "0",
-        "aeg-data-version": event.get("dataVersion", "1.0"),
+        "aeg-data-version": events[0].get("dataVersion", "1.0"),
         "aeg-metadata-version": "1",
     }
-    async with session.post(url, json=[event], headers=headers) as response:
+    async with session.post(url, json=events, headers=headers) as response:
         body = await response.text()
         if not 200 <= response.status < 300:
             raise WebhookRefused(response.status, body)

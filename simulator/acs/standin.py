@@ -120,15 +120,21 @@ class AcsStandIn:
     async def place_call(self, incoming_url: str, caller: str = "+14255550123",
                          called: str = "+18005550100") -> StandInCall:
         """A PSTN call arrives: Event Grid posts IncomingCall to the app's webhook."""
-        call = self._calls.new_call(caller, called)
-        event = incoming_call_event(caller, called, call.server_call_id, call.correlation_id,
-                                    call.incoming_call_context)
-        await deliver(self._client(), incoming_url, event, "Notification")
+        (call,) = await self.place_calls(incoming_url, 1, caller, called)
         return call
+
+    async def place_calls(self, incoming_url: str, count: int, caller: str = "+14255550123",
+                          called: str = "+18005550100") -> list[StandInCall]:
+        """`count` PSTN calls arrive at once: Event Grid posts their IncomingCall events in one delivery."""
+        calls = [self._calls.new_call(caller, called) for _ in range(count)]
+        events = [incoming_call_event(caller, called, c.server_call_id, c.correlation_id, c.incoming_call_context)
+                  for c in calls]
+        await deliver(self._client(), incoming_url, events, "Notification")
+        return calls
 
     async def validate_subscription(self, incoming_url: str) -> dict:
         """Event Grid's subscription handshake; returns the webhook's JSON answer."""
-        body = await deliver(self._client(), incoming_url, validation_event(str(uuid.uuid4())),
+        body = await deliver(self._client(), incoming_url, [validation_event(str(uuid.uuid4()))],
                              "SubscriptionValidation")
         return json.loads(body)
 
@@ -148,7 +154,7 @@ class AcsStandIn:
 
     async def deliver_event(self, url: str, event: dict) -> dict:
         """Event Grid delivers `event` to one subscription's webhook; returns the webhook's JSON answer."""
-        return json.loads(await deliver(self._client(), url, event, "Notification"))
+        return json.loads(await deliver(self._client(), url, [event], "Notification"))
 
     # ---- recording files (the storage host) ------------------------------------------------------------
     @property

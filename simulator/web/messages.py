@@ -1,11 +1,13 @@
 """What the page may ask of the web phone, read from its JSON into typed requests.
 
-Anything else (unknown actions, keys that are not phone keys, a fault that
-does not exist) is refused with a sentence the page shows, never an exception.
+Anything else (text that is not JSON, nesting of any depth, unknown actions,
+keys that are not phone keys, a fault that does not exist) is refused with a
+sentence the page shows, never an exception.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -55,10 +57,16 @@ class Request:
     faults: FaultChoice | None = None
 
 
-def read_request(message: Any) -> Request:
-    """The request in one message from the page."""
+def read_request(text: str) -> Request:
+    """The request in one message from the page, as it came (JSON text)."""
+    try:
+        message = json.loads(text)
+    except (ValueError, RecursionError):  # nesting deeper than the parser recurses is not JSON to us either
+        raise BadRequest("a message must be JSON") from None
     if not isinstance(message, dict):
         raise BadRequest("a message must be a JSON object")
+    if any(isinstance(value, (dict, list)) for value in message.values()):
+        raise BadRequest("a message holds only strings and true or false")
     try:
         action = Action(message.get("action"))
     except ValueError:

@@ -3,20 +3,28 @@
 `python -m simulator phone` serves this on localhost. The page and its
 scripts are plain files in `static/`, served as they are (no build step,
 nothing from another site: the Content-Security-Policy allows this origin
-only). Each WebSocket is one `PhoneSession`; the calls themselves run on one
-`ChannelSimulator` for the server's life, the same channel `make call` uses.
+only, on every answer, refusals included). Each WebSocket is one
+`PhoneSession`; the calls themselves run on one `ChannelSimulator` for the
+server's life, the same channel `make call` uses.
+
+Only the server's own page may use it. A request must name the address it
+reached (its Host), and the socket's Origin must be that address too: a page
+of another site whose name an attacker points at 127.0.0.1 (DNS rebinding)
+names that other site, so it is refused (403) rather than placing calls or
+reading the call files. Reached on a loopback address, the server answers
+to `localhost`, `127.0.0.1` and `[::1]`; on another address, to that address.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
@@ -29,6 +37,7 @@ LOG = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 KEPT_CALLS = 50  # calls whose files can still be downloaded
 MAX_MESSAGE_BYTES = 64 * 1024
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -65,7 +74,8 @@ def phone_app(
     options: ChannelOptions | None = None,
 ) -> web.Application:
     """The web phone against the bot at `bot_url`; `out` keeps each finished call's files there."""
-    app = web.Application(middlewares=[_security_headers], client_max_size=MAX_MESSAGE_BYTES)
+    app = web.Application(middlewares=[_own_address_only], client_max_size=MAX_MESSAGE_BYTES)
+    app.on_response_prepare.append(_security_headers)
     app[PHONE] = WebPhone(bot_url, transport, out=out, options=options or ChannelOptions(timeout_s=30))
     app.cleanup_ctx.append(_channel)
     app.router.add_get("/", _page)
@@ -82,13 +92,34 @@ async def _channel(app: web.Application) -> AsyncIterator[None]:
     await phone.channel.stop()
 
 
-@web.middleware
-async def _security_headers(request: web.Request, handler: web.Handler) -> web.StreamResponse:
-    response = await handler(request)
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """On every answer as it goes out: pages, files, refusals, the socket's upgrade."""
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Cache-Control", "no-store")
-    return response
+
+
+@web.middleware
+async def _own_address_only(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    own = _own_hosts(request)
+    if request.host not in own:
+        raise web.HTTPForbidden(text="the web phone answers at its own address only")
+    origin = request.headers.get("Origin")
+    if request.path == "/ws" and origin is not None and origin not in {f"http://{host}" for host in own}:
+        raise web.HTTPForbidden(text="the web phone answers its own page only")
+    return await handler(request)
+
+
+def _own_hosts(request: web.Request) -> set[str]:
+    """The `host:port` values that name the address this request reached."""
+    transport = request.transport
+    local = transport.get_extra_info("sockname") if transport is not None else None
+    if not local:
+        return set()
+    address, port = str(local[0]).split("%", 1)[0], local[1]
+    ip = ipaddress.ip_address(address)
+    names = LOOPBACK_NAMES if ip.is_loopback else (f"[{address}]" if ip.version == 6 else address,)
+    return {f"{name}:{port}" for name in names}
 
 
 async def _page(request: web.Request) -> web.FileResponse:
@@ -108,15 +139,7 @@ async def _download(request: web.Request) -> web.Response:
     )
 
 
-def _same_origin(request: web.Request) -> bool:
-    """Only this server's own page may place calls (no other site open in the browser)."""
-    origin = request.headers.get("Origin")
-    return origin is None or urlsplit(origin).netloc == request.host
-
-
 async def _socket(request: web.Request) -> web.StreamResponse:
-    if not _same_origin(request):
-        raise web.HTTPForbidden(text="the web phone answers its own page only")
     phone = request.app[PHONE]
     socket = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_MESSAGE_BYTES)
     await socket.prepare(request)
@@ -132,12 +155,7 @@ async def _socket(request: web.Request) -> web.StreamResponse:
         async for message in socket:
             if message.type is not WSMsgType.TEXT:
                 continue
-            try:
-                parsed = json.loads(message.data)
-            except ValueError:
-                session.complain("a message must be JSON")
-                continue
-            await session.handle(parsed)
+            await session.handle(message.data)
             if session.call is not None:
                 phone.keep(session.call)
     finally:

@@ -1,9 +1,14 @@
 """One open page of the web phone: its calls, its fault toggles, its updates.
 
 The page's requests are carried out one at a time, in the order they came,
-as a caller's would be. Every change on the call queues a fresh picture of
-it (`view.call_view`), taken at the moment of the change, so the page sees
-the recording pause before it sees the card prompt that follows.
+as a caller's would be. A change on the call between requests (the bot
+speaking up, a timer) queues a fresh picture of it (`view.call_view`) at
+once. The changes a request brings about go out as one picture when it is
+done, however many keys it pressed (each picture is the whole call: one per
+change made a 3,000-key press send gigabytes); but a change of the call's
+status or of the recording indicator goes out at once, so the page shows
+"Ringing" while the bot answers, and the recording pause before the card
+prompt that follows.
 """
 
 from __future__ import annotations
@@ -15,12 +20,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from ..call import BotRejected, Call, CallTimeout
+from ..call import BotRejected, Call, CallStatus, CallTimeout
 from ..channel import ChannelSimulator
 from ..faults import FaultPlan
 from ..lines import LineError
 from .messages import Action, BadRequest, CommandFaultChoice, FaultChoice, Request, read_request
-from .view import call_view
+from .view import Indicator, call_view, indicator
 
 LOG = logging.getLogger(__name__)
 
@@ -39,6 +44,9 @@ class PhoneSession:
         self._call: Call | None = None
         self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._ended_seen: set[str] = set()
+        self._handling = False  # a request is being carried out: its changes wait for its end
+        # The call, its status and its recording indicator in the last picture queued.
+        self._shown_state: tuple[str, CallStatus, Indicator] | None = None
 
     @property
     def call(self) -> Call | None:
@@ -50,9 +58,13 @@ class PhoneSession:
             await self._send(await self._outbox.get())
 
     def show(self) -> None:
-        """Queue the page's picture of the call as it is now."""
-        self._outbox.put_nowait({"type": "call", **call_view(self._call, self._faults)})
+        """Queue the page's picture of the call as it is now (mid-request, only if its state changed)."""
         call = self._call
+        state = (call.call_id, call.status, indicator(call.recording)) if call is not None else None
+        if self._handling and state == self._shown_state:
+            return  # the request's own picture, at its end, shows it
+        self._shown_state = state
+        self._outbox.put_nowait({"type": "call", **call_view(call, self._faults)})
         if call is not None and call.status.ended and call.call_id not in self._ended_seen:
             self._ended_seen.add(call.call_id)
             self._on_call_ended(call)
@@ -60,8 +72,12 @@ class PhoneSession:
     def complain(self, words: str) -> None:
         self._outbox.put_nowait({"type": "error", "message": words})
 
-    async def handle(self, message: Any) -> None:
-        """Carry out one message from the page; a mistake becomes a message back, never an exception."""
+    async def handle(self, message: str) -> None:
+        """Carry out one message from the page; a mistake becomes a message back, never an exception.
+
+        Whatever it changed goes out as one picture when it is done.
+        """
+        self._handling = True
         try:
             request = read_request(message)
             await self._carry_out(request)
@@ -73,12 +89,14 @@ class PhoneSession:
             self.complain(str(error).splitlines()[0])
         except RuntimeError as error:  # the call ended while the request was on its way
             self.complain(str(error))
+        finally:
+            self._handling = False
         self.show()
 
     async def hang_up(self) -> None:
         """The page went away: put the phone down (a bot that is gone already needs no goodbye)."""
         if self._call is not None and not self._call.status.ended:
-            with contextlib.suppress(LineError, CallTimeout):
+            with contextlib.suppress(LineError, CallTimeout, RuntimeError):  # RuntimeError: the channel has stopped
                 await self._call.hang_up()
 
     async def _carry_out(self, request: Request) -> None:

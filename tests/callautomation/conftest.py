@@ -8,7 +8,10 @@ with Call Automation configured against the stand-in; the real
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import os
+import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -29,6 +32,16 @@ FAST_SETTINGS = {
     "MAX_RETRIES": "3",
     "LOG_LEVEL": "WARNING",
 }
+
+
+def shared_state(azurite_connection_string: str) -> dict[str, str]:
+    """Settings for instances that share one state container in Azurite (and one card-data key)."""
+    return {
+        "STORAGE": "blob",
+        "AZURE_STORAGE_CONNECTION_STRING": azurite_connection_string,
+        "STATE_BLOB_CONTAINER": f"acs-{uuid.uuid4().hex[:12]}",
+        "CARD_DATA_KEY": base64.b64encode(os.urandom(32)).decode(),
+    }
 
 
 @contextlib.asynccontextmanager

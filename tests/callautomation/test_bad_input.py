@@ -124,3 +124,49 @@ async def test_a_callback_body_that_is_not_events_is_400(line, http, body):
     caller = Caller(await line.call())
     response = await signed_post(line, http, caller.call.callback_url, body)
     assert response.status == 400
+
+
+def unknown_event(event_type: str) -> dict:
+    return {"id": "1", "eventType": event_type, "subject": "s", "data": {},
+            "dataVersion": "1.0", "eventTime": datetime.now(timezone.utc).isoformat()}
+
+
+def rendered(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The log as a handler writes it, one entry per line."""
+    formatter = logging.Formatter("%(levelname)s %(name)s: %(message)s")
+    return [line for record in caplog.records for line in formatter.format(record).splitlines()]
+
+
+async def test_an_event_type_is_escaped_before_it_is_logged_so_it_cannot_forge_a_line(line, http, caplog):
+    forged = "Custom.Type\nERROR callautomation.webhooks: forged\r\x1b[2J"
+    with caplog.at_level(logging.INFO):
+        async with http.post(incoming_url(line, SECRET), json=[unknown_event(forged)]) as response:
+            assert response.status == 200
+        caller = Caller(await line.call())
+        await caller.hears(MAIN_MENU.spoken)
+        event = cloud_event(forged, {"callConnectionId": caller.call.call_connection_id})
+        response = await signed_post(line, http, caller.call.callback_url, json.dumps([event]).encode())
+        assert response.status == 200
+    lines = rendered(caplog)
+    assert not [text for text in lines if text.startswith("ERROR")], lines
+    assert not [text for text in lines if "\x1b" in text or "\r" in text], lines
+    assert sum("Custom.Type\\nERROR" in text for text in lines) == 2, lines
+
+
+async def test_a_delivery_of_thousands_of_unknown_events_is_one_log_line(line, http, caplog):
+    events = [unknown_event(f"Custom.Type{i % 7}") for i in range(3000)]
+    with caplog.at_level(logging.INFO):
+        async with http.post(incoming_url(line, SECRET), json=events) as response:
+            assert response.status == 200
+            assert (await response.json())["ignored"] == 3000
+    ignored = [text for text in rendered(caplog) if "Ignored" in text]
+    assert len(ignored) == 1 and "3000" in ignored[0], ignored
+
+
+async def test_refused_callbacks_are_warned_of_at_a_bounded_rate(line, http, caplog):
+    with caplog.at_level(logging.INFO):
+        for _ in range(100):
+            async with http.post(f"{line.base_url}/api/calls/{'x' * 43}/events", json=[]) as response:
+                assert response.status == 401
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and "callback" in r.getMessage()]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]

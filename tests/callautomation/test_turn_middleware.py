@@ -33,7 +33,9 @@ class TracesTurns(Middleware):
 
 
 class Telemetry:
-    """What the app asks of telemetry: a turn middleware, and storage (here untraced)."""
+    """What the app asks of telemetry: a turn middleware, storage (here untraced), and the metrics (none here)."""
+
+    metrics = None
 
     def turn_middleware(self) -> Middleware:
         return TracesTurns()

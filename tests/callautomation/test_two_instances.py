@@ -4,26 +4,18 @@ between two app instances completes, because the bridge keeps each call's state
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import os
-import uuid
 
 from dialogs import prompts as P
 from dialogs.main_menu import MAIN_MENU
 
 from .caller import Caller
-from .conftest import serve
+from .conftest import serve, shared_state
 from .test_calls_over_acs import ACCOUNT, BALANCE
 
 
 async def test_a_call_whose_callbacks_alternate_between_two_instances_completes(standin, azurite_connection_string):
-    shared = {
-        "STORAGE": "blob",
-        "AZURE_STORAGE_CONNECTION_STRING": azurite_connection_string,
-        "STATE_BLOB_CONTAINER": f"acs-{uuid.uuid4().hex[:12]}",
-        "CARD_DATA_KEY": base64.b64encode(os.urandom(32)).decode(),
-    }
+    shared = shared_state(azurite_connection_string)
     async with contextlib.AsyncExitStack() as stack:
         first = await stack.enter_async_context(serve(standin, **shared))
         second = await stack.enter_async_context(serve(standin, **shared))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import os
@@ -122,3 +123,16 @@ async def test_a_call_spread_over_two_instances_is_audited_once_completely_and_e
     assert answered == 3 and timed == answered
     assert sum(r.count("ivr.calls.started") for r in (first, second)) == 1
     assert sum(r.count("ivr.calls.open") for r in (first, second)) == 0
+
+
+async def test_calls_rejected_as_busy_are_counted_by_reason(standin):  # noqa: F811 - the fixture
+    with Recorded() as recorded:
+        settings = {**FAST_SETTINGS, "ACS_MAX_CONCURRENT_CALLS": "3", "ACS_MAX_CALLS_PER_DELIVERY": "2"}
+        async with acs_line(standin, settings, telemetry=recorded.telemetry) as line:
+            first = await standin.place_calls(line.incoming_url, 3)  # two answered, one over the delivery's share
+            await asyncio.gather(*(call.answered_or_rejected() for call in first))
+            second = await standin.place_calls(line.incoming_url, 2)  # one place left in the instance
+            await asyncio.gather(*(call.answered_or_rejected() for call in second))
+            assert [call.state for call in first + second] == ["connected", "connected", "rejected", "connected", "rejected"]
+            assert recorded.count("ivr.calls.rejected", ivr_call_rejection="delivery-full") == 1
+            assert recorded.count("ivr.calls.rejected", ivr_call_rejection="instance-full") == 1

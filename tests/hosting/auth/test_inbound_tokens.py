@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import logging
 import ssl
 import threading
 import time
@@ -34,6 +35,7 @@ from config import DefaultConfig
 from hosting.auth import signing_keys
 from hosting.auth.authentication import create_authentication
 from hosting.auth.guarded import GuardedAuthentication
+from hosting.wire import tokens
 from tests.hosting.auth.test_auth import self_signed_certificate
 
 APP_ID = "00000000-0000-0000-0000-0000000000b1"
@@ -246,3 +248,56 @@ async def test_a_slow_metadata_host_does_not_hold_up_other_requests(metadata_hos
             assert health.status == 200
     assert metadata_host.answered == [], "/healthz waited for the metadata host"
     await pending
+
+
+@dataclass
+class DeadEnd:
+    """A TCP port that takes each connection and drops it at once, counting them."""
+
+    port: int = 0
+    connections: int = 0
+
+
+@pytest.fixture
+async def token_service_unreachable(monkeypatch) -> Iterator[DeadEnd]:
+    """Every https request but to this machine goes through a proxy that drops it: AAD is unreachable."""
+    dead_end = DeadEnd()
+
+    async def drop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        dead_end.connections += 1
+        writer.transport.abort()
+
+    server = await asyncio.start_server(drop, "127.0.0.1", 0)
+    dead_end.port = server.sockets[0].getsockname()[1]
+    for variable in ("HTTPS_PROXY", "https_proxy"):
+        monkeypatch.setenv(variable, f"http://127.0.0.1:{dead_end.port}")
+    for variable in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(variable, "localhost,127.0.0.1")
+    yield dead_end
+    server.close()
+
+
+async def test_with_the_token_service_unreachable_a_signed_activity_is_503_with_retry_after_in_one_line(
+    metadata_host, token_service_unreachable, secured_bot, caplog
+):
+    first = await post_activity(secured_bot, token(metadata_host.key))
+    tried = token_service_unreachable.connections
+    second = await post_activity(secured_bot, token(metadata_host.key))
+
+    assert first.status == second.status == 503
+    assert 1 <= int(first.headers["Retry-After"]) <= tokens.FAILURE_MEMORY_S
+    assert tried >= 1 and token_service_unreachable.connections == tried, "a failed fetch is remembered"
+    assert not any(record.exc_info or record.exc_text for record in caplog.records), caplog.text
+    ours = [r.name for r in caplog.records if r.levelno >= logging.WARNING and not r.name.startswith("urllib3")]
+    assert ours == [tokens.log.name], caplog.text  # the cause, once; each request is one INFO line
+
+
+async def test_the_token_service_is_asked_again_once_its_failure_is_forgotten(
+    metadata_host, token_service_unreachable, secured_bot, monkeypatch
+):
+    monkeypatch.setattr(tokens, "FAILURE_MEMORY_S", 0.3)
+    assert (await post_activity(secured_bot, token(metadata_host.key))).status == 503
+    tried = token_service_unreachable.connections
+    await asyncio.sleep(0.4)
+    assert (await post_activity(secured_bot, token(metadata_host.key))).status == 503
+    assert token_service_unreachable.connections > tried

@@ -3,7 +3,8 @@
 It speaks WebSocket over a plain TCP connection, so a test can send half a
 frame and drop the connection, send frames that are not the protocol, or
 announce a stream and never send it. It answers every request the bot makes
-with 200 and a `ResourceResponse`, as the channel would.
+with 200 and a `ResourceResponse`, as the channel would, and every ping with a
+pong, until it stops reading.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import base64
 import json
 import os
+import socket
 import struct
 import uuid
 from typing import Any
@@ -20,7 +22,7 @@ from urllib.parse import urlsplit
 from hosting.streaming.assembly import Assembler, IncomingRequest, IncomingResponse
 from hosting.streaming.frames import PayloadType, message
 
-BINARY, CLOSE = 0x2, 0x8
+BINARY, CLOSE, PING, PONG = 0x2, 0x8, 0x9, 0xA
 
 
 def ws_frame(payload: bytes, opcode: int = BINARY) -> bytes:
@@ -51,13 +53,20 @@ class RawPeer:
         self._assembler = Assembler()
         self._answers: dict[str, asyncio.Future[IncomingResponse]] = {}
         self.requests: list[IncomingRequest] = []
+        self.answering = True  # False: requests are read and left unanswered
         self.closed = asyncio.Event()
         self._task = asyncio.create_task(self._read())
 
     @classmethod
-    async def connect(cls, url: str) -> "RawPeer":
+    async def connect(cls, url: str, receive_buffer: int | None = None) -> "RawPeer":
+        """Open the socket; `receive_buffer` shrinks the kernel's buffer for what the bot sends."""
         parts = urlsplit(url)
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        raw = socket.socket()
+        if receive_buffer is not None:
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        raw.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(raw, (parts.hostname, parts.port))
+        reader, writer = await asyncio.open_connection(sock=raw)
         key = base64.b64encode(os.urandom(16)).decode()
         writer.write(
             (
@@ -79,6 +88,13 @@ class RawPeer:
     def send(self, data: bytes) -> None:
         self.write(ws_frame(data))
 
+    async def drain(self) -> None:
+        """Wait until the bytes written so far are on their way (or the connection is gone)."""
+        try:
+            await self._writer.drain()
+        except ConnectionError:
+            pass
+
     async def post(self, activity: dict[str, Any]) -> int:
         """Post an activity as the channel does; returns the bot's status."""
         identifier = str(uuid.uuid4())
@@ -90,10 +106,20 @@ class RawPeer:
 
     async def ask(self, data: bytes, identifier: str) -> IncomingResponse:
         """Send raw protocol bytes holding a request with `identifier`; wait for its answer."""
-        answer = asyncio.get_running_loop().create_future()
-        self._answers[identifier] = answer
+        answer = self.expect(identifier)
         self.send(data)
         return await asyncio.wait_for(answer, 10)
+
+    def expect(self, identifier: str) -> "asyncio.Future[IncomingResponse]":
+        """The answer to the request with `identifier`, once it comes."""
+        answer: asyncio.Future[IncomingResponse] = asyncio.get_running_loop().create_future()
+        self._answers[identifier] = answer
+        return answer
+
+    def stop_reading(self) -> None:
+        """Read nothing more, answer nothing more, keep the connection open: a peer that hangs."""
+        self._task.cancel()
+        self._writer.transport.pause_reading()
 
     def abort(self) -> None:
         """Drop the TCP connection without a close handshake."""
@@ -122,7 +148,9 @@ class RawPeer:
                     if not self._writer.is_closing():
                         self.write(ws_frame(payload[:2], CLOSE))  # answer the close, as RFC 6455 asks
                     break
-                if opcode == BINARY:
+                if opcode == PING:
+                    self.write(ws_frame(payload, PONG))
+                elif opcode == BINARY:
                     self._receive(payload)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -137,5 +165,7 @@ class RawPeer:
                     answer.set_result(item)
                 continue
             self.requests.append(item)
+            if not self.answering:
+                continue
             reply = json.dumps({"id": f"reply-{len(self.requests)}"}).encode()
             self.send(message(PayloadType.RESPONSE, item.id, {"statusCode": 200}, reply))

@@ -12,13 +12,14 @@ import json
 import tracemalloc
 import uuid
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hosting.streaming.assembly import Assembler, IncomingRequest
-from hosting.streaming.frames import BODY_LIMIT, MAX_CHUNK, PayloadType, message, packets, parse_header
+from hosting.streaming.assembly import PENDING_LIMIT, Assembler, IncomingRequest
+from hosting.streaming.frames import BODY_LIMIT, MAX_CHUNK, PayloadType, ProtocolError, message, packets, parse_header
 
-from .streaming_bot import streaming_bot
+from .streaming_bot import eventually, streaming_bot
 from .streaming_peer import RawPeer
 from .test_streaming_closes import call_start
 
@@ -116,7 +117,18 @@ MALFORMED = {
     "null channel id": {**call_start("null-channel"), "channelId": None},
     "a bad timestamp": {**call_start("bad-time"), "timestamp": "yesterday"},
     "nested a hundred deep": {**call_start("deep"), "value": _nested(100)},
+    "a null member added": {**call_start("null-member"), "membersAdded": [None]},
 }
+
+
+async def test_an_invoke_the_bot_does_not_handle_gets_the_protocols_answer_on_a_socket():
+    async with streaming_bot() as bot:
+        peer = await RawPeer.connect(bot.url)
+        card_action = {**call_start(f"invoke-{uuid.uuid4()}"), "type": "invoke", "name": "adaptiveCard/action", "value": {}}
+        assert await peer.post(card_action) == 400
+        assert await peer.post({**card_action, "name": "anything/else"}) == 501
+        await peer.close()
+        assert bot.warnings() == []
 
 
 async def test_a_malformed_activity_on_a_socket_is_answered_400_and_the_socket_stays():
@@ -127,3 +139,63 @@ async def test_a_malformed_activity_on_a_socket_is_answered_400_and_the_socket_s
         assert await peer.post(call_start(f"after-{uuid.uuid4()}")) == 200
         await peer.close()
         assert bot.warnings() == []
+
+
+def header_announcing_unsent_body(padding: int) -> bytes:
+    """A request header padded to `padding` bytes of JSON, announcing a 10-byte body it never sends."""
+    meta = {"verb": "POST", "path": "/api/messages", "streams": [{"id": str(uuid.uuid4()), "length": 10}]}
+    meta["pad"] = [0] * (padding // 2)
+    return b"".join(packets(PayloadType.REQUEST, str(uuid.uuid4()), json.dumps(meta, separators=(",", ":")).encode()))
+
+
+def test_requests_waiting_for_their_bodies_count_against_the_sockets_bound():
+    assembler = Assembler()
+    assert assembler.feed(header_announcing_unsent_body(100_000)) == []
+    assert assembler.held_bytes >= 100_000
+    with pytest.raises(ProtocolError):
+        for _ in range(PENDING_LIMIT // 100_000 + 1):
+            assembler.feed(header_announcing_unsent_body(100_000))
+
+
+@pytest.mark.parametrize("kind", ["A", "B", "S"])
+def test_stream_and_request_ids_that_never_complete_count_against_the_sockets_bound(kind):
+    assembler = Assembler()
+    with pytest.raises(ProtocolError):
+        for _ in range(PENDING_LIMIT // 16):  # far more ids than the bound allows, even at 16 bytes each
+            assembler.feed(f"{kind}.000001.{uuid.uuid4()}.0\n".encode() + b"{")
+    assert assembler.held_bytes <= PENDING_LIMIT + 64 * 1024
+
+
+@pytest.mark.parametrize("kind", ["A", "B", "S"])
+def test_an_empty_packet_that_does_not_end_its_payload_breaks_the_protocol(kind):
+    with pytest.raises(ProtocolError):
+        Assembler().feed(f"{kind}.000000.{uuid.uuid4()}.0\n".encode())
+
+
+def test_empty_streams_that_end_at_once_and_belong_to_no_request_count_against_the_bound():
+    assembler = Assembler()
+    with pytest.raises(ProtocolError):
+        for _ in range(PENDING_LIMIT // 16):
+            assembler.feed(f"S.000000.{uuid.uuid4()}.1\n".encode())
+
+
+async def test_a_socket_holding_large_headers_whose_bodies_never_come_is_closed_and_costs_little():
+    headers = [header_announcing_unsent_body(200_000) for _ in range(4 * PENDING_LIMIT // 200_000)]  # 4x the bound
+    async with streaming_bot() as bot:
+        peer = await RawPeer.connect(bot.url)
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for header in headers:
+                if peer.closed.is_set():
+                    break
+                peer.send(header)
+                await peer.drain()
+            await asyncio.wait_for(peer.closed.wait(), 10)
+            grown = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        assert grown < 2 * PENDING_LIMIT, f"{grown / 2**20:.1f} MiB held for one socket"
+        assert await eventually(lambda: bot.problems)
+        assert [r.levelname for r in bot.problems] == ["WARNING"], bot.warnings()
+        assert "too many unfinished payloads" in bot.problems[0].getMessage()

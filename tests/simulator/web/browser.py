@@ -61,12 +61,12 @@ document.addEventListener("DOMContentLoaded", () => {
 
 
 @contextlib.asynccontextmanager
-async def chromium() -> AsyncIterator[Browser]:
-    """Headless Chromium from the system; the browser tests fail (never skip) without it."""
+async def chromium(*arguments: str) -> AsyncIterator[Browser]:
+    """Headless Chromium from the system, with `arguments`; the browser tests fail (never skip) without it."""
     if not CHROMIUM.exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: `make test` installs it as root, or run `sudo apt-get install chromium`")
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", *arguments])
         try:
             yield browser
         finally:

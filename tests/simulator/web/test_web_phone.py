@@ -246,3 +246,26 @@ async def test_the_voice_language_and_rate_come_from_the_prompts_ssml(browser):
             assert spoken == {"text": "Mind the gap.", "lang": "en-GB", "rate": pytest.approx(0.8), "voice": None}
     finally:
         await bot_server.stop()
+
+
+async def test_a_site_whose_name_points_at_this_machine_gets_neither_the_page_nor_the_socket(server):
+    """DNS rebinding: another site's name, resolved to 127.0.0.1, as an attacker's DNS server would."""
+    port = server.url.rsplit(":", 1)[1].strip("/")
+    async with chromium("--host-resolver-rules=MAP rebound.example 127.0.0.1") as browser:
+        context = await browser.new_context()
+        try:
+            page = await context.new_page()
+            response = await page.goto(f"http://rebound.example:{port}/")
+            assert response is not None and response.status == 403
+            opened = await page.evaluate(
+                """url => new Promise(done => {
+                    const socket = new WebSocket(url);
+                    socket.onopen = () => done(true);
+                    socket.onerror = () => done(false);
+                })""",
+                f"ws://rebound.example:{port}/ws",
+            )
+            assert opened is False
+            assert server.calls == []
+        finally:
+            await context.close()

@@ -16,6 +16,7 @@ import pytest
 from botbuilder.core import TurnContext
 
 from devtools.processes import ROOT
+from dialogs.main_menu import MAIN_MENU
 from simulator.web.speech import Speech, rate_multiple, speech_for
 from telephony import Voice, say_as
 
@@ -27,6 +28,9 @@ from ..scripted_bot import ScriptedBot, ScriptedBotServer, speak
 async def server(bot) -> AsyncIterator[WebPhoneServer]:
     async with web_phone(bot.url) as running:
         yield running
+
+
+MENU_START = MAIN_MENU.spoken.split(".")[0]
 
 
 async def exchange(server: WebPhoneServer, *messages: object) -> list[dict]:
@@ -197,3 +201,84 @@ def test_prosody_rates_become_multiples_of_the_normal_rate(rate, multiple):
 @pytest.mark.parametrize("ssml", ["", "<speak>unclosed", "<p>not speak</p>", "plain words"])
 def test_unusable_ssml_falls_back_to_the_display_text(ssml):
     assert speech_for(ssml, "  Hello   there ") == Speech("Hello there")
+
+
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Cache-Control")
+
+
+async def test_every_answer_carries_the_security_headers_refusals_included(server):
+    async with aiohttp.ClientSession() as session:
+        for path, headers, status in [
+            ("", {}, 200),
+            ("static/phone.js", {}, 200),
+            ("nope", {}, 404),
+            ("calls/nope/nope-timeline.json", {}, 404),
+            ("ws", {"Origin": "https://evil.example"}, 403),
+        ]:
+            async with session.get(server.url + path, headers=headers) as response:
+                assert response.status == status, path
+                assert all(name in response.headers for name in SECURITY_HEADERS), (path, dict(response.headers))
+                assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "host, origin",
+    [
+        ("rebound.example:{port}", "http://rebound.example:{port}"),  # DNS rebinding: Host and Origin agree
+        ("127.0.0.1:{port}", "http://rebound.example:{port}"),
+        ("127.0.0.1:{port}", "http://127.0.0.1:1"),
+        ("127.0.0.1:{port}", "https://127.0.0.1:{port}"),
+        ("127.0.0.1:{port}", "null"),
+    ],
+)
+async def test_a_page_from_any_other_origin_cannot_open_the_socket_or_read_the_server(server, host, origin):
+    port = server.url.rsplit(":", 1)[1].strip("/")
+    headers = {"Host": host.format(port=port), "Origin": origin.format(port=port)}
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.url + "ws", headers={**headers, "Upgrade": "websocket", "Connection": "Upgrade",
+                                                             "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+                                                             "Sec-WebSocket-Version": "13"}) as response:
+            assert response.status == 403
+        async with session.get(server.url, headers={"Host": headers["Host"]}) as response:
+            assert response.status == (200 if headers["Host"].startswith("127.0.0.1") else 403)
+
+
+@pytest.mark.parametrize("name", ["localhost", "127.0.0.1"])
+async def test_the_page_at_its_own_address_opens_the_socket(server, name):
+    port = server.url.rsplit(":", 1)[1].strip("/")
+    own = f"{name}:{port}"
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(server.url + "ws", headers={"Host": own, "Origin": f"http://{own}"}) as socket:
+            first = await socket.receive_json(timeout=5)
+    assert first["type"] == "call"
+
+
+async def test_a_message_nested_thousands_deep_is_refused_and_the_socket_stays(server, caplog):
+    received = await exchange(server, "[" * 30_000 + "]" * 30_000, {"action": "dial", "x": [[[[]]]]}, {"action": "hang_up"})
+    assert errors(received)[:2] == ["a message must be JSON", "a message holds only strings and true or false"]
+    assert errors(received)[2:] == ["there is no call: press Call first"]
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= 40]
+
+
+async def test_a_request_from_the_page_sends_one_picture_of_the_call_however_many_keys_it_presses(server):
+    async with aiohttp.ClientSession() as session, session.ws_connect(server.url + "ws", max_msg_size=0) as socket:
+        await socket.send_json({"action": "dial"})
+        await until(socket, lambda m: m["type"] == "call" and bool(m["call"]) and m["call"]["status"] == "connected"
+                    and any(MENU_START in e["text"] for e in m["call"]["transcript"] if e["from"] == "bot"))
+        await asyncio.sleep(0.5)  # the menu's own pictures have gone out
+        while True:
+            try:
+                await socket.receive_json(timeout=0.3)
+            except asyncio.TimeoutError:
+                break
+        await socket.send_json({"action": "press", "keys": "9" * 200})
+        pictures = []
+        while True:
+            try:
+                message = await socket.receive_json(timeout=3)
+            except asyncio.TimeoutError:
+                break
+            pictures.append(message)
+    keys = [mark for mark in pictures[-1]["call"]["timeline"]["marks"] if mark["kind"] == "key"]
+    assert len(keys) == 200
+    assert len(pictures) == 1, len(pictures)
