@@ -26,6 +26,7 @@ from typing import Any, Callable, Optional
 
 from botframework.connector.auth import AuthenticationConstants
 
+from hosting.unavailable import AuthenticationUnavailable
 from inbound.log_safety import loggable
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ FETCH_TIMEOUT_S = 10.0
 FAILURE_MEMORY_S = 10.0
 
 
-class TokenUnavailable(RuntimeError):
+class TokenUnavailable(AuthenticationUnavailable):
     """The bot's outbound token cannot be had now; try again in `retry_after_s` seconds."""
 
     def __init__(self, retry_after_s: int):
