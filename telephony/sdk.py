@@ -44,14 +44,12 @@ SETTING = "BOT_SDK"
 
 
 def _chosen(env_file: str = ".env") -> SdkName:
+    """`BOT_SDK`'s SDK; botbuilder for an unknown value, which `config.py` then refuses, naming it."""
     raw = os.environ.get(SETTING)
     if raw is None and os.path.isfile(env_file):
         raw = dotenv_values(env_file).get(SETTING)
-    value = (raw or "").strip() or SdkName.BOTBUILDER.value
-    try:
-        return SdkName(value)
-    except ValueError:
-        raise ValueError(f"{SETTING}={value!r} is invalid: expected botbuilder or agents") from None
+    value = (raw or "").strip()
+    return SdkName(value) if value in {name.value for name in SdkName} else SdkName.BOTBUILDER
 
 
 #: The SDK this process runs on.
