@@ -17,7 +17,9 @@ Then this bot over HTTP and over WebSocket (one socket per call, and every call
 on one socket) with one load generator, and a capacity run of paced callers on
 each transport (`benchmarks.transports`; `--skip-transports`, `--skip-capacity`).
 Last, this bot's main menu over Azure Communication Services Call Automation next
-to HTTP, in one app process (`benchmarks.acs_path`; `--skip-acs`).
+to HTTP, in one app process (`benchmarks.acs_path`; `--skip-acs`); and the bot's CPU
+per turn on each SDK, a main-menu turn over HTTP and a caller's key over Call Automation,
+the ACS stand-in in another process (`benchmarks.sdk_cpu`; `--skip-sdks`).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from pathlib import Path
 
 from azure.storage.blob.aio import BlobServiceClient
 
-from benchmarks import acs_path
+from benchmarks import acs_path, sdk_cpu
 from benchmarks.channel import CallActivities, ServiceUrl
 from benchmarks.otlp_sink import OtlpSink
 from benchmarks.transports import TransportReport, add_arguments, format_transports, measure_transports
@@ -327,6 +329,10 @@ async def main(args: argparse.Namespace) -> int:
         if not args.skip_acs and (not args.only or any("acs" in word for word in args.only)):
             print("measuring this bot over Call Automation next to HTTP ...", file=sys.stderr, flush=True)
             acs = await acs_path.measure_acs_path(acs_path.settings_from(args))
+        sdks: sdk_cpu.SdkCpuReport | None = None
+        if not args.skip_sdks and (not args.only or any("sdks" in word for word in args.only)):
+            print("measuring the bot's CPU per turn on each SDK ...", file=sys.stderr, flush=True)
+            sdks = await sdk_cpu.measure_sdk_cpu(sdk_cpu.settings_from(args))
         print(format_table(results))
         print(format_ratios(results))
         if sink is not None:
@@ -338,8 +344,11 @@ async def main(args: argparse.Namespace) -> int:
         print(format_transports(transports))
     if acs is not None:
         print(acs_path.format_acs_path(acs))
-    _write_json(results, transports, acs, args)
-    return 0 if all(r.error is None for r in results) and (acs is None or acs.complete) else 1
+    if sdks is not None:
+        print(sdk_cpu.format_sdk_cpu(sdks))
+    _write_json(results, transports, acs, sdks, args)
+    complete = (acs is None or acs.complete) and (sdks is None or sdks.complete)
+    return 0 if all(r.error is None for r in results) and complete else 1
 
 
 async def blob_state_bytes(connection_string: str, container: str, conversation_id: str) -> int:
@@ -355,7 +364,7 @@ async def blob_state_bytes(connection_string: str, container: str, conversation_
 
 def _write_json(
     results: list[TargetResult], transports: TransportReport, acs: acs_path.AcsPathReport | None,
-    args: argparse.Namespace,
+    sdks: sdk_cpu.SdkCpuReport | None, args: argparse.Namespace,
 ) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     document = {
@@ -371,6 +380,7 @@ def _write_json(
         "results": [asdict(r) for r in results],
         "transports": asdict(transports),
         "acs_path": acs_path.report_json(acs) if acs is not None else None,
+        "sdk_cpu": sdk_cpu.report_json(sdks) if sdks is not None else None,
     }
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for path in (args.out / f"bench-{stamp}.json", args.out / "latest.json"):
@@ -392,6 +402,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--only", nargs="*", help="measure only targets whose name contains one of these words")
     add_arguments(parser)
     acs_path.add_arguments(parser)
+    sdk_cpu.add_arguments(parser)
     return parser.parse_args(argv)
 
 

@@ -27,7 +27,7 @@ BOTH_SDKS = (
     "simulator/test_chat_channels.py",
     "callautomation/",
     "telemetry/test_card_data_leaks.py",
-    "scale/",
+    "scale/test_two_instances.py",
     "hosting/state/test_concurrent_calls.py",
     "hosting/agents/",
     "test_app_http.py",
