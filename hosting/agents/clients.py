@@ -5,8 +5,8 @@ and a user-token client) and closes both when the turn ends, so every reply open
 a new connection to the channel, and in local mode each turn warns that the
 user-token client has no app id. Here one session per (service URL, token) carries
 every turn's replies until its token is replaced or the app closes; connections are
-pooled across them. Replies follow no redirect: they carry the bot's token, and go
-only where the channel said.
+pooled across them. Replies follow no redirect (they carry the bot's token, and go
+only where the channel said) and carry no null field (`_ReplySession`).
 
 The bot signs no user in (no OAuth prompt), so the one user-token client is kept
 without a token; a fork that adds sign-in gives it the bot's token, as the SDK's
@@ -31,8 +31,14 @@ from microsoft_agents.hosting.core import (
 from inbound.activity_rules import is_service_url
 
 
-class _NoRedirects:
-    """An aiohttp session whose requests follow no redirect (the SDK's clients ask for none to be followed)."""
+class _ReplySession:
+    """An aiohttp session as the SDK's clients use it: no redirect followed, no null sent.
+
+    1.9.0's `send_to_conversation` (a reply to no activity: the first message of a Web
+    Chat or Direct Line conversation) writes every field the SDK set to None as `null`,
+    and the Agents Playground refuses such an activity with 400; its other sends leave
+    nulls out, as botbuilder does.
+    """
 
     def __init__(self, session: ClientSession):
         self._session = session
@@ -40,20 +46,30 @@ class _NoRedirects:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._session, name)
 
-    def request(self, *args: Any, **kwargs: Any):
-        return self._session.request(*args, allow_redirects=False, **kwargs)
+    def request(self, method: str, url: Any, **kwargs: Any):
+        if "json" in kwargs:
+            kwargs["json"] = _without_nulls(kwargs["json"])
+        return self._session.request(method, url, allow_redirects=False, **kwargs)
 
-    def get(self, *args: Any, **kwargs: Any):
-        return self._session.get(*args, allow_redirects=False, **kwargs)
+    def get(self, url: Any, **kwargs: Any):
+        return self.request("GET", url, **kwargs)
 
-    def post(self, *args: Any, **kwargs: Any):
-        return self._session.post(*args, allow_redirects=False, **kwargs)
+    def post(self, url: Any, **kwargs: Any):
+        return self.request("POST", url, **kwargs)
 
-    def put(self, *args: Any, **kwargs: Any):
-        return self._session.put(*args, allow_redirects=False, **kwargs)
+    def put(self, url: Any, **kwargs: Any):
+        return self.request("PUT", url, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any):
-        return self._session.delete(*args, allow_redirects=False, **kwargs)
+    def delete(self, url: Any, **kwargs: Any):
+        return self.request("DELETE", url, **kwargs)
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
 
 
 class _KeptConnectorClient(ConnectorClient):
@@ -126,7 +142,7 @@ class KeptClients(ChannelServiceClientFactoryBase):
         if self._pool is None:
             self._pool = TCPConnector()
         base = base_url if base_url.endswith("/") else base_url + "/"
-        return _NoRedirects(ClientSession(base_url=base, connector=self._pool, connector_owner=False))
+        return _ReplySession(ClientSession(base_url=base, connector=self._pool, connector_owner=False))
 
     async def close(self) -> None:
         """Close every kept session, then their connections (at shutdown)."""
