@@ -26,8 +26,7 @@ from microsoft_agents.hosting.core import ClaimsIdentity, JwtTokenValidator
 
 from config import DefaultConfig
 from hosting.local_mode import warn_authentication_off
-from inbound.activity_rules import ActivityShapeError
-from inbound.json_body import JsonBodyError, parse_json
+from inbound.posted_activity import read_posted_activity
 from telephony.sdk import Activity, ActivityHandler
 
 from .activity_shape import read_activity
@@ -82,17 +81,9 @@ class AgentsHosting:
         return messages
 
     async def _posted(self, request: web.Request, bot: ActivityHandler) -> web.Response:
-        auth_header = request.headers.get("Authorization", "")
-        if not self._local_mode and not auth_header.startswith("Bearer "):
-            raise web.HTTPUnauthorized(text="Unauthorized: a bearer token is required")
-        if request.content_type != "application/json":
-            raise web.HTTPUnsupportedMediaType(text="Content-Type must be application/json")
-        if (request.charset or "utf-8").lower() not in ("utf-8", "utf8"):
-            raise web.HTTPUnsupportedMediaType(text="The body must be UTF-8 (charset=utf-8)")
-        try:
-            activity = read_activity(parse_json(await request.read()))
-        except (JsonBodyError, ActivityShapeError) as error:
-            raise web.HTTPBadRequest(text=f"Not an activity: {error}") from None
+        auth_header, activity = await read_posted_activity(
+            request, read_activity, authentication_required=not self._local_mode
+        )
         claims = await self._claims(auth_header, activity)
         try:
             invoke_response = await self.adapter.process_activity(claims, activity, bot.on_turn)
