@@ -4,8 +4,8 @@ One run: for each SDK (`BOT_SDK=botbuilder`, `BOT_SDK=agents`) a bot process
 (`benchmarks.targets.acs_bot`: `python app.py` with Call Automation against the
 ACS stand-in) serves both paths, while the load and the ACS stand-in run in this
 process, so the stand-in's TLS, signing and callbacks are not counted as the bot's.
-The figure is the CPU time the bot process used (user + system, from /proc) over a
-round, divided by the turns the round took; rounds of the four rows alternate and
+The figure is the CPU time the bot process's threads used (the scheduler's count, from
+/proc) over a round, divided by the turns the round took; rounds of the four rows alternate and
 each row reports its median round.
 
 - **http**: a caller at the menu presses 9 (`MainMenuScript`), the bot answers over
@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import pstats
 import statistics
 import sys
@@ -50,7 +49,6 @@ from simulator.acs import AcsStandIn, make_tls
 from telephony.sdk import SdkName
 
 PATHS = ("http", "acs")
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -86,9 +84,11 @@ class SdkCpuReport:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU time process `pid` has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    """CPU time process `pid`'s threads have used so far, to the nanosecond (the scheduler's own count).
+
+    `/proc/PID/stat` counts in clock ticks (10 ms): too coarse for a short round.
+    """
+    return sum(int((task / "schedstat").read_text().split()[0]) for task in Path(f"/proc/{pid}/task").iterdir()) / 1e9
 
 
 @contextlib.asynccontextmanager
