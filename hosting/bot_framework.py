@@ -15,6 +15,7 @@ from hosting.adapter import StreamingCloudAdapter, channel_socket
 from hosting.auth.authentication import create_authentication
 from hosting.auth.guarded import GuardedAuthentication
 from hosting.wire.posted_activity import process_posted_activity
+from inbound.posted_activity import refuse_unless_upgrade
 from telephony.sdk import ActivityHandler
 
 
@@ -30,12 +31,11 @@ class BotFrameworkHosting:
         self.adapter = StreamingCloudAdapter(self.authentication)
 
     def messages(self, bot: ActivityHandler):
-        """The handler of `/api/messages` for `bot`: POST (HTTP) or GET upgraded to a WebSocket (streaming)."""
+        """The handler of `/api/messages` for `bot`: POST (HTTP) or GET upgraded to a WebSocket (streaming); else 405."""
 
         async def messages(request: web.Request) -> web.StreamResponse:
-            if request.method == "GET":
-                if request.headers.get("Upgrade", "").lower() != "websocket":
-                    raise web.HTTPMethodNotAllowed("GET", ["POST"], text="GET needs a WebSocket upgrade")
+            if request.method in ("GET", "HEAD"):
+                refuse_unless_upgrade(request)
                 socket = channel_socket()
                 if not socket.can_prepare(request):
                     raise web.HTTPBadRequest(text="Not a valid WebSocket upgrade")

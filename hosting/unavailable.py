@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-class AuthenticationUnavailable(RuntimeError):
+class AuthenticationUnavailable(Exception):
     """A token cannot be checked or had now (`hosting.request_guards` answers 503 with `Retry-After`).
 
     Raised by the botbuilder hosting's signing keys and outbound tokens

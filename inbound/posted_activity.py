@@ -19,6 +19,17 @@ from inbound.json_body import JsonBodyError, parse_json
 A = TypeVar("A")
 
 
+def refuse_unless_upgrade(request: web.Request) -> None:
+    """A GET or HEAD on `/api/messages` that is not a WebSocket upgrade is told to POST (405).
+
+    The HEAD is a client checking that the bot is up (the Agents Playground's probe).
+    """
+    if request.method == "HEAD" or request.headers.get("Upgrade", "").lower() != "websocket":
+        raise web.HTTPMethodNotAllowed(
+            request.method, ["POST"], text="POST activities here; GET needs a WebSocket upgrade"
+        )
+
+
 async def read_posted_activity(
     request: web.Request, read_activity: Callable[[Any], A], *, authentication_required: bool
 ) -> tuple[str, A]:

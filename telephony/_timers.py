@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
+from ._delivery import send_failure
 from .sdk import ActivityTypes, BotAdapter, ConversationReference, TurnContext, continue_conversation, conversation_reference
 
 log = logging.getLogger(__name__)
@@ -97,8 +98,12 @@ class CallTimers:
 
         try:
             await continue_conversation(self._adapter, reference, turn, self._bot_app_id)
-        except Exception:  # a timer must never take the process down
-            log.exception("Timer turn failed for a call")
+        except Exception as error:  # a timer must never take the process down
+            failure = send_failure(error)
+            if failure is None:
+                log.exception("Timer turn failed for a call")
+            else:  # the channel, or what the bot needs to reach it, is down: nothing to see in a traceback
+                log.warning("A timer's turn for a call was not sent: the channel %s", failure.describe())
 
 
 def timer_token(context: TurnContext) -> str | None:

@@ -110,10 +110,12 @@ async def test_a_valid_activity_is_answered_at_the_service_url(bot, service_url)
     assert all(a["speak"].startswith("<speak") for a in service_url.received)
 
 
-async def test_get_without_an_upgrade_is_405(bot):
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+async def test_get_without_an_upgrade_and_a_clients_head_probe_are_405_naming_post(bot, method):
     async with aiohttp.ClientSession() as session:
-        async with session.get(bot.make_url("/api/messages")) as response:
+        async with session.request(method, bot.make_url("/api/messages")) as response:
             assert response.status == 405
+            assert "POST" in response.headers["Allow"]
 
 
 @pytest.mark.botbuilder_only

@@ -26,7 +26,7 @@ from microsoft_agents.hosting.core import ClaimsIdentity, JwtTokenValidator
 
 from config import DefaultConfig
 from hosting.local_mode import warn_authentication_off
-from inbound.posted_activity import read_posted_activity
+from inbound.posted_activity import read_posted_activity, refuse_unless_upgrade
 from telephony.sdk import Activity, ActivityHandler
 
 from .activity_shape import read_activity
@@ -71,11 +71,10 @@ class AgentsHosting:
         """The handler of `/api/messages` for `bot`: activities POSTed by HTTP channels."""
 
         async def messages(request: web.Request) -> web.StreamResponse:
-            if request.method == "GET":
-                if request.headers.get("Upgrade", "").lower() == "websocket":
-                    log.info("Refused a WebSocket upgrade: the Telephony channel needs BOT_SDK=botbuilder")
-                    raise web.HTTPBadRequest(text=NO_STREAMING)
-                raise web.HTTPMethodNotAllowed("GET", ["POST"], text="GET needs a WebSocket upgrade")
+            if request.method in ("GET", "HEAD"):
+                refuse_unless_upgrade(request)
+                log.info("Refused a WebSocket upgrade: the Telephony channel needs BOT_SDK=botbuilder")
+                raise web.HTTPBadRequest(text=NO_STREAMING)
             return await self._posted(request, bot)
 
         return messages

@@ -37,8 +37,11 @@ FETCH_TIMEOUT_S = 10.0
 FAILURE_MEMORY_S = 10.0
 
 
-class TokenUnavailable(AuthenticationUnavailable):
-    """The bot's outbound token cannot be had now; try again in `retry_after_s` seconds."""
+class TokenUnavailable(AuthenticationUnavailable, ConnectionError):
+    """The bot's outbound token cannot be had now; try again in `retry_after_s` seconds.
+
+    A `ConnectionError`: like a channel that cannot be reached, nothing can be sent meanwhile.
+    """
 
     def __init__(self, retry_after_s: int):
         super().__init__("the bot's token could not be fetched from Azure AD")

@@ -24,18 +24,20 @@ import aiohttp
 import jwt
 import pytest
 from aiohttp.test_utils import TestServer
+from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 from botframework.connector.auth import ChannelValidation
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from app import create_app
+from app import ADAPTER, TIMERS, create_app
 from config import DefaultConfig
 from hosting.auth import signing_keys
 from hosting.auth.authentication import create_authentication
 from hosting.auth.guarded import GuardedAuthentication
 from hosting.wire import tokens
+from telephony._timers import log as timers_log
 from tests.hosting.auth.test_auth import self_signed_certificate
 
 APP_ID = "00000000-0000-0000-0000-0000000000b1"
@@ -301,3 +303,21 @@ async def test_the_token_service_is_asked_again_once_its_failure_is_forgotten(
     await asyncio.sleep(0.4)
     assert (await post_activity(secured_bot, token(metadata_host.key))).status == 503
     assert token_service_unreachable.connections > tried
+
+
+async def test_a_timer_that_fires_while_the_token_service_is_unreachable_is_one_warning_without_a_traceback(
+    token_service_unreachable, secured_bot, caplog
+):
+    app = secured_bot.app
+    reprompt = TurnContext(app[ADAPTER], Activity().deserialize(call_activity()))
+    app[TIMERS].arm(reprompt, 0)
+
+    for _ in range(200):
+        if any(record.name == timers_log.name for record in caplog.records):
+            break
+        await asyncio.sleep(0.05)
+
+    assert token_service_unreachable.connections >= 1
+    assert not any(record.exc_info or record.exc_text for record in caplog.records), caplog.text
+    (warning,) = [r for r in caplog.records if r.name == timers_log.name]
+    assert warning.levelno == logging.WARNING and "could not be reached" in warning.getMessage()
