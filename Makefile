@@ -60,7 +60,7 @@ fuzz: $(VENV)/.dev node_modules/.installed
 
 # BASELINE=<commit> adds the bot as of that commit: a row, and telemetry's cost against it
 # in alternating rounds (CPU per turn) and in instructions per turn (Valgrind).
-bench: $(VENV)/.dev node_modules/.installed
+bench: $(VENV)/.dev $(VENV)/.agents node_modules/.installed
 	$(BIN)/python -m benchmarks.run_all $(if $(BASELINE),--baseline $(BASELINE))
 	$(BIN)/python -m benchmarks.telemetry_cost $(if $(BASELINE),--baseline $(BASELINE))
 	$(BIN)/python -m benchmarks.instructions --on $(if $(BASELINE),--baseline $(BASELINE))
