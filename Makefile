@@ -4,6 +4,8 @@ BIN := $(VENV)/bin
 # The browser the page tests drive (Playwright with the system's Chromium, no browser download).
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
+# BOT_SDK=agents, in the environment or .env, runs the bot on the Microsoft 365 Agents SDK (docs/sdks.md).
+AGENTS_SDK := $(filter agents,$(or $(BOT_SDK),$(shell sed -n 's/^BOT_SDK=//p' .env 2>/dev/null)))
 
 .PHONY: run test fuzz call clean
 .PHONY: phone  # part: web-phone
@@ -21,6 +23,10 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
+$(VENV)/.agents: requirements-agents.txt | $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-agents.txt
+	touch $@
+
 $(CHROMIUM):
 	@if [ "$(CHROMIUM)" = /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
@@ -35,11 +41,13 @@ node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-run: $(VENV)/.runtime
+run: $(VENV)/.runtime $(if $(AGENTS_SDK),$(VENV)/.agents)
 	$(BIN)/python app.py
 
-test: $(VENV)/.dev node_modules/.installed
-	$(BIN)/python -m pytest
+# The whole suite on botbuilder, then what needs no WebSocket on the Agents SDK (tests/conftest.py).
+test: $(VENV)/.dev $(VENV)/.agents node_modules/.installed
+	BOT_SDK=botbuilder $(BIN)/python -m pytest
+	BOT_SDK=agents $(BIN)/python -m pytest
 test: $(CHROMIUM)  # part: web-phone
 
 call: $(VENV)/.runtime node_modules/.installed
@@ -56,9 +64,10 @@ fuzz: $(VENV)/.dev node_modules/.installed
 
 # BASELINE=<commit> adds the bot as of that commit: a row, and telemetry's cost against it  # part: benchmarks
 # in alternating rounds (CPU per turn) and in instructions per turn (Valgrind).  # part: benchmarks
-bench: $(VENV)/.dev node_modules/.installed  # part: benchmarks
+bench: $(VENV)/.dev $(VENV)/.agents node_modules/.installed  # part: benchmarks
 	$(BIN)/python -m benchmarks.run_all $(if $(BASELINE),--baseline $(BASELINE))  # part: benchmarks
 	$(BIN)/python -m benchmarks.acs_path  # part: benchmarks, call-automation
+	$(BIN)/python -m benchmarks.sdk_cpu  # part: benchmarks, call-automation
 	$(BIN)/python -m benchmarks.telemetry_cost $(if $(BASELINE),--baseline $(BASELINE))  # part: benchmarks, telemetry
 	$(BIN)/python -m benchmarks.instructions --on $(if $(BASELINE),--baseline $(BASELINE))  # part: benchmarks, telemetry
 

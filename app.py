@@ -1,7 +1,8 @@
 """The bot's web app: wiring only.
 
 config → storage → adapter → bot → aiohttp routes. `python app.py` serves it;
-App Service serves `APP` with gunicorn's aiohttp worker.
+App Service serves `APP` with gunicorn's aiohttp worker. The bot runs on the SDK
+`BOT_SDK` names (`telephony.sdk`); its hosting is that SDK's (`channel_hosting`).
 """
 
 from __future__ import annotations
@@ -9,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from typing import Any, Callable, Protocol
+from typing import Any, Awaitable, Callable, Protocol
 
 import aiohttp
 from aiohttp import web
 from aiohttp.web import Request, Response
 from azure.core.credentials_async import AsyncTokenCredential
-from botbuilder.core import BotAdapter, Middleware, Storage, TurnContext
 
 from app_identity import app_credential
 from bots import CallBot
@@ -25,21 +25,19 @@ from dialogs.dependencies import CallDependencies
 from dialogs.main_menu import MAIN_MENU
 from dialogs.prompts import Prompts
 from dialogs.recording_policy import recording_policy
-from hosting.adapter import StreamingCloudAdapter, channel_socket
-from hosting.auth.authentication import create_authentication
-from hosting.auth.guarded import GuardedAuthentication
 from hosting.collector import TurnPacedCollector
 from hosting.request_guards import IDLE_CONNECTION_TIMEOUT_S, guard_requests
 from hosting.server_logs import install_server_log_filters
 from hosting.state.conversation_state import ConversationState
 from hosting.state.storage import create_leases, create_storage
 from hosting.state.turn_lease import TurnLeaseMiddleware
-from hosting.wire.posted_activity import process_posted_activity
 from recordings.webhook import setup_recordings  # part: recordings
 from services.accounts import JsonAccountDirectory
 from services.payments import DemoPaymentGateway
 from telemetry import start_telemetry  # part: telemetry
 from telephony import CallRecorder, CallTimers, Menu, Sealer, SerialTurnsMiddleware, Sleep, Voice, install_redaction
+from telephony import sdk
+from telephony.sdk import BotAdapter, Middleware, Storage, TurnContext
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +55,44 @@ class Telemetry(Protocol):
     def traced(self, storage: Storage) -> Storage: ...
 
 
-ADAPTER = web.AppKey("adapter", StreamingCloudAdapter)
+class ChannelHosting(Protocol):
+    """What each SDK's hosting gives the app (`hosting/bot_framework.py`, `hosting/agents/`)."""
+
+    adapter: BotAdapter
+
+    def messages(self, bot: CallBot) -> Callable[[Request], Awaitable[web.StreamResponse]]: ...
+
+    async def stop_serving(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+ADAPTER = web.AppKey("adapter", BotAdapter)
 BOT = web.AppKey("bot", CallBot)
 TIMERS = web.AppKey("timers", CallTimers)
 CONFIG = web.AppKey("config", DefaultConfig)
-AUTHENTICATION = web.AppKey("authentication", GuardedAuthentication)
+HOSTING = web.AppKey("hosting", ChannelHosting)
 STORAGE = web.AppKey("storage", Storage)
 COLLECTOR = web.AppKey("collector", TurnPacedCollector)
 CREDENTIAL = web.AppKey("credential", AsyncTokenCredential)
+
+
+def channel_hosting(config: DefaultConfig) -> ChannelHosting:
+    """The hosting of the SDK this process runs on; only that SDK's modules are imported."""
+    if sdk.SDK is not config.sdk:
+        raise ConfigError(
+            "BOT_SDK",
+            f"the SDK this process loaded when it first imported the bot ({sdk.SDK.value}): "
+            "set BOT_SDK in the environment or .env before starting it",
+            config.BOT_SDK,
+        )
+    if sdk.SDK is sdk.SdkName.AGENTS:
+        from hosting.agents import AgentsHosting
+
+        return AgentsHosting(config)
+    from hosting.bot_framework import BotFrameworkHosting
+
+    return BotFrameworkHosting(config)
 
 
 def create_bot(
@@ -135,11 +163,10 @@ def create_app(
     """The app; `acs_connector` decides how ACS hosts are reached (tests point it at a stand-in).
 
     `telemetry` (from `start_telemetry`, None when off) traces and observes every call path.
+    A `config` whose `BOT_SDK` is not the SDK this process loaded is refused (`ConfigError`).
     """
-    authentication = GuardedAuthentication(
-        create_authentication(config), local_mode=config.local_mode, serving_messages=config.SERVE_API_MESSAGES
-    )
-    adapter = StreamingCloudAdapter(authentication)
+    hosting = channel_hosting(config)
+    adapter = hosting.adapter
     credential = app_credential(config)  # None while every Azure service is reached with a key
     storage = create_storage(config, credential)
     sealer = Sealer.from_config(config.CARD_DATA_KEY, setting="CARD_DATA_KEY")
@@ -151,16 +178,18 @@ def create_app(
     app[ADAPTER] = adapter
     app[BOT] = bot
     app[TIMERS] = bot.timers
-    app[AUTHENTICATION] = authentication
+    app[HOSTING] = hosting
     app[STORAGE] = storage
     app[COLLECTOR] = collector
     if credential is not None:
         app[CREDENTIAL] = credential
         app.cleanup_ctx.append(_close_credential)  # first in, so closed after everything that signs in
-    if config.SERVE_API_MESSAGES:  # the Telephony channel and the Emulator
+    if config.SERVE_API_MESSAGES:  # the Telephony channel (on botbuilder) and HTTP channels
+        messages = hosting.messages(bot)
         app.router.add_post("/api/messages", messages)
         app.router.add_get("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+
     def bot_on(other: BotAdapter) -> CallBot:
         """The same bot on another adapter (Call Automation's), with this app's storage, sealer and telemetry."""
         return create_bot(config, other, storage, sealer=sealer, telemetry=telemetry, collector=collector)
@@ -174,30 +203,10 @@ def create_app(
             claim_recordings=recordings.claim_call,  # part: call-automation, recordings
         )  # part: call-automation
     install_server_log_filters(app)  # both ways of serving (`python app.py`, gunicorn) build the app here
-    app.on_shutdown.append(lambda _: adapter.close_sockets())
+    app.on_shutdown.append(lambda _: hosting.stop_serving())
     app.cleanup_ctx.append(_collect_between_turns)
     app.cleanup_ctx.append(_close_on_shutdown)
     return app
-
-
-async def messages(request: Request) -> Response:
-    """Bot Framework activities: POST (HTTP) or GET upgraded to a WebSocket (streaming).
-
-    A plain GET, or the HEAD a client sends to see whether the bot is up, is told to POST.
-    """
-    adapter = request.app[ADAPTER]
-    bot = request.app[BOT]
-    if request.method in ("GET", "HEAD"):
-        if request.method == "HEAD" or request.headers.get("Upgrade", "").lower() != "websocket":
-            raise web.HTTPMethodNotAllowed(request.method, ["POST"], text="POST activities here; GET needs a WebSocket upgrade")
-        socket = channel_socket()
-        if not socket.can_prepare(request):
-            raise web.HTTPBadRequest(text="Not a valid WebSocket upgrade")
-        await adapter.process(request, bot, socket)
-        return socket
-    return await process_posted_activity(
-        request, adapter, bot, authentication_required=not request.app[CONFIG].local_mode
-    )
 
 
 async def healthz(request: Request) -> Response:
@@ -218,7 +227,7 @@ async def _collect_between_turns(app: web.Application):
 async def _close_on_shutdown(app: web.Application):
     yield
     await app[TIMERS].close()
-    await app[AUTHENTICATION].close()
+    await app[HOSTING].close()
     close_storage = getattr(app[STORAGE], "close", None)
     if close_storage is not None:
         await close_storage()

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 from telephony import E164_EXAMPLE, defaults, is_e164
+from telephony.sdk import SDK, SdkName
 
 
 T = TypeVar("T")
@@ -71,6 +72,12 @@ class DefaultConfig:
     MicrosoftAppPassword: str = field(default="", repr=False)
     MicrosoftAppType: str = "MultiTenant"
     MicrosoftAppTenantId: str = ""
+
+    # The SDK the bot runs on: botbuilder (the Bot Framework SDK: the Telephony channel, HTTP
+    # channels, Call Automation) or agents (the Microsoft 365 Agents SDK: HTTP channels and
+    # Call Automation). Read once, when `telephony.sdk` is first imported, from the same
+    # environment and `.env`: the default is what it read (docs/sdks.md).
+    BOT_SDK: str = SDK.value
 
     # Where `python app.py` listens. Loopback by default: in local mode nothing is authenticated.
     # Set 0.0.0.0 to accept connections from other machines (App Service does).
@@ -151,6 +158,10 @@ class DefaultConfig:
         return self.MicrosoftAppTenantId
 
     @property
+    def sdk(self) -> SdkName:
+        return SdkName(self.BOT_SDK)
+
+    @property
     def local_mode(self) -> bool:
         """True when no app id is set: requests are not authenticated."""
         return not self.MicrosoftAppId
@@ -196,6 +207,8 @@ class DefaultConfig:
                 "MicrosoftAppType", "MultiTenant, SingleTenant or UserAssignedMSI", self.MicrosoftAppType
             )
         self._check_bot_identity()
+        if self.BOT_SDK not in {name.value for name in SdkName}:
+            raise ConfigError("BOT_SDK", "botbuilder or agents", self.BOT_SDK)
         if self.STORAGE not in ("memory", "blob"):
             raise ConfigError("STORAGE", "memory or blob", self.STORAGE)
         if self.RECORDINGS_STORE not in ("local", "blob"):

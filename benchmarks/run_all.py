@@ -16,7 +16,8 @@ compare side by side.
 Then this bot over HTTP and over WebSocket (one socket per call, and every call
 on one socket) with one load generator, and a capacity run of paced callers on
 each transport (`benchmarks.transports`; `--skip-transports`, `--skip-capacity`).
-(`make bench` then runs `benchmarks.acs_path`: the main menu over Call Automation next to HTTP.)
+(`make bench` then runs `benchmarks.acs_path`, the main menu over Call Automation next to HTTP,
+and `benchmarks.sdk_cpu`, the bot's CPU per turn on each SDK over HTTP and Call Automation.)
 """
 
 from __future__ import annotations

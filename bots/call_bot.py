@@ -9,12 +9,11 @@ an error. Override its hooks here to observe a call.
 
 from __future__ import annotations
 
-from botbuilder.core import ConversationState
-
 from dialogs.call import AFTER_ERROR, CallDialog
 from dialogs.dependencies import CallDependencies
 from dialogs.main_menu import MAIN_MENU
 from telephony import Menu, TelephonyBot
+from telephony.sdk import ConversationState
 
 
 class CallBot(TelephonyBot):

@@ -33,7 +33,6 @@ from azure.communication.callautomation import (
 )
 from azure.communication.callautomation.aio import CallAutomationClient, CallConnectionClient
 from azure.core.exceptions import AzureError, HttpResponseError
-from botbuilder.schema import Activity, ActivityTypes
 
 from telephony import (
     COMMAND_ACTIVITY,
@@ -45,6 +44,7 @@ from telephony import (
     Sealer,
     is_e164,
 )
+from telephony.sdk import Activity, ActivityTypes
 
 from .activities import CallAddress
 from .calls import BridgeCall, PendingCommand, QueuedPlay

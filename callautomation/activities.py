@@ -13,8 +13,6 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount, Entity
-
 from telephony import (
     COMMAND_RESULT_ACTIVITY,
     DTMF_ENTITY_TYPE,
@@ -22,6 +20,7 @@ from telephony import (
     HANDOFF_STATUS,
     TELEPHONY_CHANNEL,
 )
+from telephony.sdk import Activity, ActivityTypes, ChannelAccount, ConversationAccount, Entity
 
 from .calls import BridgeCall
 

@@ -17,10 +17,18 @@ import uuid
 from typing import Awaitable, Callable
 
 from azure.communication.callautomation.aio import CallAutomationClient
-from botbuilder.core import BotAdapter, TurnContext, conversation_reference_extension
-from botbuilder.schema import Activity, ActivityTypes, ConversationAccount, ConversationReference, ResourceResponse
 
 from telephony import TELEPHONY_CHANNEL, Sealer
+from telephony.sdk import (
+    Activity,
+    ActivityTypes,
+    BotAdapter,
+    ConversationAccount,
+    ConversationReference,
+    ResourceResponse,
+    TurnContext,
+    continuation_activity,
+)
 
 from . import dtmf
 from .actions import CallActions
@@ -85,8 +93,14 @@ class CallAutomationAdapter(BotAdapter):
     async def continue_conversation(
         self, reference: ConversationReference, callback: Turn, bot_id=None, claims_identity=None, audience=None
     ) -> None:
-        """A turn the bot starts itself (its timers): its sends act on the call."""
-        await self._run(conversation_reference_extension.get_continuation_activity(reference), callback)
+        """A turn the bot starts itself (its timers): its sends act on the call. botbuilder's name for it."""
+        await self._run(continuation_activity(reference), callback)
+
+    async def continue_conversation_with_claims(
+        self, claims_identity: object, continuation: Activity, callback: Turn, audience: str | None = None
+    ) -> None:
+        """The Agents SDK's name for the same (`telephony.sdk.continue_conversation`); no claims are needed here."""
+        await self._run(continuation, callback)
 
     # The call reaches the bot.
 

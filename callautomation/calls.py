@@ -19,9 +19,8 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from botbuilder.core import Storage
-
 from telephony import InputHint
+from telephony.sdk import Storage
 
 PREFIX = "callautomation/calls/"
 

@@ -19,10 +19,9 @@ import time
 from datetime import datetime
 from typing import Callable
 
-from botbuilder.schema import Activity
-
 from inbound.log_safety import loggable
 from telephony import Sealer
+from telephony.sdk import Activity
 
 from . import dtmf
 from .actions import CallActions

@@ -27,12 +27,12 @@ from azure.communication.callautomation.aio import CallAutomationClient
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import AzureError
 from azure.core.pipeline.transport import AioHttpTransport
-from botbuilder.core import BotAdapter, Storage
 
 from config import DefaultConfig
 from inbound.event_grid import MalformedEvents, TooManyEvents, code_matches, read_events, validation_code
 from inbound.log_safety import RateLimitedLog, loggable, summary
 from telephony import CallTimers, Sealer
+from telephony.sdk import BotAdapter, Storage
 
 from .adapter import CallAutomationAdapter
 from .admission import CallAdmission, Rejection

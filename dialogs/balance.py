@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from botbuilder.dialogs import ComponentDialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
-
 from telephony import InputResult, StepOutcome, TransferReason
+from telephony.sdk import ComponentDialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 
 from .account import ACCOUNT_NUMBER_PROMPT, account_number_prompt
 from .dependencies import CallDependencies

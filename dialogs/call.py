@@ -12,16 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from botbuilder.dialogs import (
-    ComponentDialog,
-    DialogContext,
-    DialogTurnResult,
-    DialogTurnStatus,
-    WaterfallDialog,
-    WaterfallStepContext,
-)
-from botbuilder.schema import ActivityTypes
-
 from telephony import (
     Goal,
     Menu,
@@ -33,6 +23,15 @@ from telephony import (
     TransferReason,
     find_phrase,
     pressed_key,
+)
+from telephony.sdk import (
+    ActivityTypes,
+    ComponentDialog,
+    DialogContext,
+    DialogTurnResult,
+    DialogTurnStatus,
+    WaterfallDialog,
+    WaterfallStepContext,
 )
 
 from .dependencies import CallDependencies

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
-
 from telephony import StepOutcome, hang_up_activity
+from telephony.sdk import Dialog, DialogContext, DialogTurnResult
 
 from .dependencies import CallDependencies
 

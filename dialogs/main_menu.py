@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from botbuilder.dialogs import ComponentDialog, Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
-
 from telephony import (
     InputResult,
     InputStatus,
@@ -27,6 +25,7 @@ from telephony import (
     TransferReason,
     recognized,
 )
+from telephony.sdk import ComponentDialog, Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 
 from .balance import BalanceDialog
 from .dependencies import CallDependencies

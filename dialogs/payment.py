@@ -28,10 +28,6 @@ from decimal import Decimal
 from enum import Enum
 from typing import Callable
 
-from botbuilder.core import TurnContext
-from botbuilder.dialogs import ComponentDialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
-from botbuilder.schema import Activity
-
 from services.accounts import Account
 from services.cards import (
     CARD_NUMBER_MAX_DIGITS,
@@ -59,6 +55,14 @@ from telephony import (
     is_phone,
     observe,
     recognized,
+)
+from telephony.sdk import (
+    Activity,
+    ComponentDialog,
+    DialogTurnResult,
+    TurnContext,
+    WaterfallDialog,
+    WaterfallStepContext,
 )
 
 from .account import ACCOUNT_NUMBER_PROMPT, account_number_prompt

@@ -13,9 +13,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from botbuilder.schema import Activity
-
 from telephony import InputHint, Menu, PromptFor, Reprompt, Ssml, TransferReason, Voice, say_as, spoken
+from telephony.sdk import Activity
 
 from .recording_policy import OPT_OUT
 

@@ -8,9 +8,8 @@ agent's number instead and the conversation goes on.
 
 from __future__ import annotations
 
-from botbuilder.dialogs import DialogContext, DialogTurnResult
-
 from telephony import TransferOptions, TransferReason, TransferStep
+from telephony.sdk import DialogContext, DialogTurnResult
 
 from .dependencies import CallDependencies
 

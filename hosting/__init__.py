@@ -1,4 +1,4 @@
-"""How the bot is hosted on the Bot Framework SDK (botbuilder): a room per concern.
+"""How the bot is hosted: on the Bot Framework SDK (botbuilder), a room per concern; on the Agents SDK, `agents/`.
 
 `adapter.StreamingCloudAdapter` is the bot's adapter: the SDK's `CloudAdapter` for
 activities posted over HTTP, and this project's streaming stack for the Telephony
@@ -25,12 +25,17 @@ The rooms, and when a fork changes each:
 `inbound/` (beside `hosting/`, not in it) reads what is posted to the app: bounded JSON
 bodies and Event Grid deliveries, for this hosting, `callautomation/` and `recordings/`.
 
-What is tied to botbuilder: `auth/` and `wire/` (with msrest) throughout; `adapter.py`,
-`collector.py` and `streaming/connector.py` (the SDK's adapter, middleware and connector
-interfaces); in `state/`, the conversation state, the two stores (the SDK's `Storage`) and
-the lease middleware. What is not: `streaming/`'s frames, assembly, connection and calls;
-`state/`'s leases, and its ETag rules but for recognising the SDK's `StoreItem`;
-`request_guards`, which only maps the unavailability of `auth.signing_keys` and
-`wire.tokens` to 503; `server_logs`; and `inbound/`. A hosting on another SDK
-goes beside this one as a room of its own, and reuses those.
+Each SDK has its own front door, and `app.channel_hosting` picks the one `telephony.sdk`
+loaded (`BOT_SDK`): `bot_framework.BotFrameworkHosting` for botbuilder, over the rooms above,
+and `agents/` for the Microsoft 365 Agents SDK, a small room of its own beside them (its
+adapter and reply clients, its settings, its shape check; HTTP only, as that SDK has no
+streaming protocol).
+
+What is tied to botbuilder: `bot_framework.py`, `adapter.py`, `auth/` and `wire/` (with msrest)
+throughout, and `streaming/connector.py`. What serves both SDKs, through `telephony.sdk`:
+`state/` (the stores and their ETag rules, the leases, the conversation state, the lease
+middleware), `collector.py`, `request_guards.py` (which answers 503 for any
+`unavailable.AuthenticationUnavailable`), `server_logs.py`, `local_mode.py`; `streaming/`'s
+frames, assembly, connection and calls name no SDK; and `inbound/`, with the rules every
+posted activity must follow (`inbound.activity_rules`).
 """

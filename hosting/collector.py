@@ -25,7 +25,7 @@ import asyncio
 import gc
 from typing import Awaitable, Callable
 
-from botbuilder.core import Middleware, TurnContext
+from telephony.sdk import Middleware, TurnContext, call_next
 
 # Allocations (net new container objects) after which a collection is due:
 # when idle, when busy, and for the automatic collector outside turns.
@@ -68,7 +68,7 @@ class TurnPacedCollector(Middleware):
     async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable]) -> None:
         self._running_turns += 1
         try:
-            await logic()
+            await call_next(logic, context)
         finally:
             self._running_turns -= 1
             limit = IDLE_LIMIT if self._running_turns == 0 else BUSY_LIMIT

@@ -17,8 +17,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import ClientPayloadError, web
 
-from hosting.auth.signing_keys import SigningKeysUnavailable
-from hosting.wire.tokens import TokenUnavailable
+from hosting.unavailable import AuthenticationUnavailable
 from inbound.log_safety import loggable
 
 log = logging.getLogger(__name__)
@@ -68,7 +67,7 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = web.HTTPBadRequest(text="The body could not be decoded as its Content-Encoding says")
         response.force_close()  # aiohttp would otherwise read the rest of it, and fail again
         raise response from None
-    except (SigningKeysUnavailable, TokenUnavailable) as error:
+    except AuthenticationUnavailable as error:
         # The cause was warned of once, where it failed; here one line per request.
         log.info("%s %s: %s", request.method, loggable(request.path), error)
         raise web.HTTPServiceUnavailable(

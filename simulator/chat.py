@@ -15,7 +15,9 @@ recorded every request, it:
 - answers the bot's `message` with 201 and `{"id": ...}`, `typing` and
   `trace` with 202 and no body, and everything else (`endOfConversation`, any
   `event` such as `handoff.initiate`, a `command`) with 400
-  `{"error": {"code": "BadArgument", "message": "Invalid input"}}`.
+  `{"error": {"code": "BadArgument", "message": "Invalid input"}}`;
+- answers 400 to any activity carrying a `null` field, whatever its type (the
+  Agents SDK 1.9.0 wrote one on the first message of a `webchat` conversation).
 
 `ChatChannel` does the same against a running bot, so tests need not install
 the Playground (its licence is a pre-release evaluation). `refuse` changes the
@@ -188,6 +190,8 @@ class ChatChannel:
             return web.json_response(_INVALID_INPUT, status=REFUSED)
         kind = activity.get("type")
         status = self.refuse[kind] if kind in self.refuse else ACCEPTED.get(kind, REFUSED)
+        if status is not None and _holds_null(activity):
+            status = REFUSED
         if status is None:
             chat.refused.append((activity, None))
             request.transport.close()  # the chat window is gone: no answer at all
@@ -199,6 +203,14 @@ class ChatChannel:
         if status == 202:
             return web.Response(status=status)
         return web.json_response({"id": str(next(self._ids))}, status=status)
+
+
+def _holds_null(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(item is None or _holds_null(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_null(item) for item in value)
+    return False
 
 
 def _now() -> str:

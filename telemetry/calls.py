@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Iterator
 from enum import Enum
 
-from botbuilder.core import TurnContext
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode, Tracer
 
@@ -30,6 +29,7 @@ from telephony import (
     TransferReason,
     call_notes,
 )
+from telephony.sdk import TurnContext
 
 from .audit import RecordingAudit, as_json
 from .instruments import CallMetrics

@@ -5,8 +5,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List
 
-from botbuilder.core import Storage
 from opentelemetry.trace import Status, StatusCode, Tracer
+
+from telephony.sdk import Storage
 
 
 class TracedStorage(Storage):

@@ -12,13 +12,12 @@ from __future__ import annotations
 import time
 from typing import Awaitable, Callable, List
 
-from botbuilder.core import Middleware, TurnContext
-from botbuilder.schema import Activity, ActivityEventNames, ResourceResponse
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode, Tracer
 
 from telephony import OBSERVER_KEY, TIMER_EVENT, CallObserver
+from telephony.sdk import Activity, ActivityEventNames, Middleware, ResourceResponse, TurnContext, call_next
 
 from .calls import ATTR_CONVERSATION
 from .instruments import CallMetrics
@@ -61,7 +60,7 @@ class TurnTelemetry(Middleware):
             set_status_on_exception=False,
         ) as span:
             try:
-                return await logic()
+                return await call_next(logic, context)
             except Exception as error:
                 span.set_status(Status(StatusCode.ERROR, type(error).__name__))
                 raise

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from botbuilder.core import Middleware, Storage
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
 
+from telephony.sdk import Middleware, Storage
 from .calls import CallTelemetry, audit_log
 from .instruments import CallMetrics
 from .storage import TracedStorage

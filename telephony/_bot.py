@@ -1,6 +1,6 @@
 """The bot for a phone call: one dialog per call, driven by everything the channel sends.
 
-botbuilder-python 4.17 routes `commandResult` activities to
+Both SDKs (`telephony.sdk`) route `commandResult` activities to
 `on_unrecognized_activity_type` and knows nothing of `handoff.status` or of
 silence. `TelephonyBot` turns each of them into a turn of the call's dialog:
 the caller's messages, recording results (applied to the recording state
@@ -22,10 +22,6 @@ import logging
 import traceback
 from typing import Any, List
 
-from botbuilder.core import ActivityHandler, ConversationState, TurnContext
-from botbuilder.dialogs import Dialog, DialogContext, DialogSet
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
-
 from ._call_control import HandoffStatus, hang_up_activity, parse_handoff_status
 from ._commands import CommandResult, parse_command_result
 from ._delivery import Undelivered, guard_sends
@@ -33,6 +29,18 @@ from ._observer import CALL_STATE_KEY, NOTES_PROPERTY, CallEnding, call_notes, o
 from ._recorder import CallRecorder
 from ._timers import CallTimers, timer_token
 from ._wire import COMMAND_RESULT_ACTIVITY
+from .sdk import (
+    Activity,
+    ActivityHandler,
+    ActivityTypes,
+    ChannelAccount,
+    ConversationState,
+    Dialog,
+    DialogContext,
+    DialogSet,
+    TurnContext,
+    save_state,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +85,7 @@ class TelephonyBot(ActivityHandler):
                 raise  # the channel refused a message: the error recovery answers it
             await self._conversation_over(turn_context, undelivered)
             return
-        await self.conversation_state.save_changes(turn_context)
+        await save_state(self.conversation_state, turn_context)
 
     # ---- what starts or continues the call ---------------------------------------
     async def on_members_added_activity(self, members_added: List[ChannelAccount], turn_context: TurnContext):
@@ -207,7 +215,7 @@ class TelephonyBot(ActivityHandler):
             dc = await self.dialogs.create_context(turn_context)
             await dc.begin_dialog(self.call_dialog_id, self.after_error)
             await self._forget_if_over(turn_context, dc)
-            await self.conversation_state.save_changes(turn_context)
+            await save_state(self.conversation_state, turn_context)
         except Undelivered as undelivered:  # the channel will not take the recovery's words either
             await self._conversation_over_quietly(turn_context, undelivered)
         except Exception as recovery_error:  # the storage, or the bot, may be what failed

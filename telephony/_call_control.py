@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from botbuilder.schema import Activity, ActivityTypes
-
 from ._wire import HANDOFF_FAILED, HANDOFF_INITIATE, HANDOFF_STATUS, HANDOFF_TARGET_KEY
+from .sdk import Activity, ActivityTypes
 
 E164 = re.compile(r"\+[1-9]\d{6,14}")
 E164_EXAMPLE = "+14255550100"

@@ -12,9 +12,8 @@ is known to be a phone.
 
 from __future__ import annotations
 
-from botbuilder.core import TurnContext
-
 from ._wire import TELEPHONY_CHANNEL
+from .sdk import TurnContext
 
 #: Channels whose conversations are phone calls.
 PHONE_CHANNELS = frozenset({TELEPHONY_CHANNEL})

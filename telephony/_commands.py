@@ -6,9 +6,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from botbuilder.schema import Activity
-
 from ._wire import COMMAND_ACTIVITY, COMMAND_RESULT_ACTIVITY, RecordingCommand
+from .sdk import Activity
 
 
 def command_activity(command: RecordingCommand, command_id: str | None = None) -> Activity:

@@ -4,8 +4,8 @@ A channel may refuse an activity (an HTTP 4xx: Microsoft's Agents Playground
 answers 400 to `endOfConversation`, to events and to commands) or stop being
 reachable (the chat window closed, the socket dropped). Each adapter reports
 it its own way: botbuilder's connector and this template's raise msrest's
-`ErrorResponseException`, a streaming connector an error with a `status`, a
-lost connection `ConnectionError`, aiohttp's `ClientConnectionError` or a
+`ErrorResponseException`, the Agents SDK's aiohttp's `ClientResponseError`,
+a streaming connector an error with a `status`, a lost connection `ConnectionError`, aiohttp's `ClientConnectionError` or a
 timeout. `guard_sends` turns all of them, and only when they come from a
 send, into one `Undelivered` that says what was sent and how it failed, so
 the bot decides by what was sent:
@@ -28,14 +28,12 @@ from dataclasses import dataclass
 from typing import List
 
 from aiohttp import ClientConnectionError
-from botbuilder.core import TurnContext
-from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
-from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from ._wire import HANDOFF_INITIATE
+from .sdk import UNREACHABLE, Activity, ActivityTypes, ResourceResponse, TurnContext, refusal_status
 
 #: Errors that mean the channel could not be reached at all (after the transport's own retry).
-_LOST = (ConnectionError, TimeoutError, asyncio.TimeoutError, ClientConnectionError, ClientRequestError)
+_LOST = (ConnectionError, TimeoutError, asyncio.TimeoutError, ClientConnectionError, *UNREACHABLE)
 
 
 @dataclass(frozen=True)
@@ -64,11 +62,8 @@ def send_failure(error: BaseException) -> SendFailure | None:
 
 
 def _status(error: BaseException) -> int | None:
-    if isinstance(error, HttpOperationError):
-        # msrest keeps the transport's own response: `requests`' has status_code, aiohttp's status.
-        response = error.response
-        status = getattr(response, "status_code", None) or getattr(response, "status", None)
-    else:
+    status = refusal_status(error)
+    if status is None:
         status = getattr(error, "status", None)
     return status if isinstance(status, int) and not isinstance(status, bool) else None
 

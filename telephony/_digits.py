@@ -16,10 +16,6 @@ from __future__ import annotations
 import inspect
 from typing import Awaitable, Callable
 
-from botbuilder.core import TurnContext
-from botbuilder.dialogs import DialogContext, DialogInstance
-from botbuilder.schema import Activity
-
 from ._input import CallerInputDialog, InputPolicy, PromptFor
 from ._observer import observe
 from ._dtmf import is_dtmf
@@ -29,6 +25,7 @@ from ._sealed import Sealer
 from ._status import InputResult, InputStatus, recognized
 from ._timers import CallTimers
 from ._wire import TELEPHONY_CHANNEL
+from .sdk import Activity, DialogContext, DialogInstance, TurnContext
 
 _ENTRY = "entry"  # the digits held so far; absent when none are
 _STRAY_TERMINATOR = "#"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from botbuilder.schema import Activity, ActivityTypes
-
 from ._wire import DTMF_ENTITY_TYPE, DTMF_KEYS, TELEPHONY_CHANNEL
+from .sdk import Activity, ActivityTypes
 
 
 def is_dtmf(activity: Activity) -> bool:

@@ -12,14 +12,20 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable
 
-from botbuilder.core import TurnContext
-from botbuilder.dialogs import Dialog, DialogContext, DialogInstance, DialogReason, DialogTurnResult
-from botbuilder.schema import Activity, ActivityTypes
-
 from ._defaults import MAX_MISSES, NO_INPUT_TIMEOUT_S
 from ._observer import observe
 from ._status import InputResult, InputStatus
 from ._timers import CallTimers, timer_token
+from .sdk import (
+    Activity,
+    ActivityTypes,
+    Dialog,
+    DialogContext,
+    DialogInstance,
+    DialogReason,
+    DialogTurnResult,
+    TurnContext,
+)
 
 _TIMER = "timer"
 _MISSES = "misses"

@@ -13,9 +13,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
-from botbuilder.dialogs import DialogContext
-from botbuilder.schema import Activity
-
 from ._dtmf import pressed_key
 from ._input import CallerInputDialog, InputPolicy, PromptFor
 from ._key_words import ENGLISH_KEY_WORDS, KeyWords
@@ -23,6 +20,7 @@ from ._observer import observe
 from ._status import InputResult, InputStatus, recognized
 from ._timers import CallTimers
 from ._wire import DTMF_KEYS
+from .sdk import Activity, DialogContext
 
 
 class MenuError(ValueError):

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from xml.sax.saxutils import unescape
 
-from botbuilder.schema import Activity, ActivityTypes
-
 from ._ssml import Ssml, Voice
 from ._wire import InputHint
+from .sdk import Activity, ActivityTypes
 
 _TAGS = re.compile(r"<[^>]+>")
 

@@ -22,7 +22,7 @@ import logging
 from enum import Enum
 from typing import TYPE_CHECKING, Callable
 
-from botbuilder.core import TurnContext
+from .sdk import TurnContext
 
 if TYPE_CHECKING:
     from ._commands import CommandResult

@@ -10,13 +10,11 @@ always pauses.
 
 from __future__ import annotations
 
-from botbuilder.core import TurnContext
-from botbuilder.schema import Activity, ActivityTypes
-
 from ._menu import Menu, MenuOption
 from ._recorder import CallRecorder
 from ._recording import Goal, RecordingState
 from ._wire import TELEPHONY_CHANNEL
+from .sdk import Activity, ActivityTypes, TurnContext
 
 #: States a recording the bot started can be in while the caller is still
 #: with the bot: the bot's to resume if a transfer fails.

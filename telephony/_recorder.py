@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import logging
 
-from botbuilder.core import ConversationState, TurnContext
-
 from ._commands import CommandResult, command_activity
 from ._delivery import Undelivered
 from ._observer import observe
 from ._recording import Command, Goal, Outcome, Recording, RecordingState
 from ._wire import TELEPHONY_CHANNEL
+from .sdk import ConversationState, TurnContext
 
 log = logging.getLogger(__name__)
 

@@ -5,15 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from botbuilder.core import TurnContext
-from botbuilder.dialogs import Dialog, DialogContext, DialogInstance, DialogReason, DialogTurnResult
-from botbuilder.schema import Activity, ActivityTypes
-
 from ._bot import command_result_of
 from ._observer import observe
 from ._recorder import CallRecorder
 from ._recording import Goal, RecordingState
 from ._timers import CallTimers, timer_token
+from .sdk import (
+    Activity,
+    ActivityTypes,
+    Dialog,
+    DialogContext,
+    DialogInstance,
+    DialogReason,
+    DialogTurnResult,
+    TurnContext,
+)
 
 _TIMER = "timer"
 _GOAL = "goal"

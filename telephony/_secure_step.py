@@ -28,9 +28,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from botbuilder.dialogs import ComponentDialog, Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
-from botbuilder.schema import Activity
-
 from ._channels import is_phone
 from ._digits import DigitsPrompt
 from ._observer import observe
@@ -41,6 +38,7 @@ from ._result_seal import ResultSeal
 from ._sealed import Sealer
 from ._status import InputResult, InputStatus
 from ._timers import CallTimers
+from .sdk import Activity, ComponentDialog, Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 
 _RESULT = "result"  # the inner step's result, sealed, while the recording resumes
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Awaitable, Callable
 
-from botbuilder.core import Middleware, TurnContext
+from .sdk import Middleware, TurnContext, call_next
 
 
 class SerialTurnsMiddleware(Middleware):
@@ -25,7 +25,7 @@ class SerialTurnsMiddleware(Middleware):
         self._locks[key] = (lock, users + 1)
         try:
             async with lock:
-                await logic()
+                await call_next(logic, context)
         finally:
             lock, users = self._locks[key]
             if users == 1:

@@ -16,10 +16,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from botbuilder.core import BotAdapter, TurnContext
-from botbuilder.schema import ActivityTypes, ConversationReference
-
 from ._delivery import send_failure
+from .sdk import ActivityTypes, BotAdapter, ConversationReference, TurnContext, continue_conversation, conversation_reference
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +47,7 @@ class CallTimers:
 
     def arm(self, context: TurnContext, delay_s: float) -> str:
         """Fire a timer event in `delay_s` seconds; returns its token."""
-        reference = TurnContext.get_conversation_reference(context.activity)
+        reference = conversation_reference(context.activity)
         conversation_id = reference.conversation.id
         self.cancel(conversation_id)
         token = uuid.uuid4().hex
@@ -99,7 +97,7 @@ class CallTimers:
             await self._run_turn(context)
 
         try:
-            await self._adapter.continue_conversation(reference, turn, self._bot_app_id)
+            await continue_conversation(self._adapter, reference, turn, self._bot_app_id)
         except Exception as error:  # a timer must never take the process down
             failure = send_failure(error)
             if failure is None:

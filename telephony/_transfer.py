@@ -19,9 +19,6 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
-from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
-from botbuilder.schema import Activity
-
 from ._call_control import parse_handoff_status, require_e164, transfer_activity
 from ._channels import is_phone
 from ._delivery import Undelivered
@@ -30,6 +27,7 @@ from ._outcome import StepOutcome
 from ._policy import RecordingPolicy
 from ._timers import CallTimers, timer_token
 from ._transfer_reason import TransferReason
+from .sdk import Activity, Dialog, DialogContext, DialogTurnResult
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """A fake Telephony channel for testing a phone bot's dialogs, shipped with the library.
 
-`FakeChannel` plays the channel's part against a real `TelephonyBot` on
-botbuilder's `TestAdapter`: it connects the call, presses keys, speaks, answers
+`FakeChannel` plays the channel's part against a real `TelephonyBot`, on
+either SDK (`telephony.sdk`): it connects the call, presses keys, speaks, answers
 recording commands (by hand, or by the channel's own rules), reports transfer
 outcomes, stays silent, and hangs up. Timers run on a `FakeClock`, so no test
 waits for real time. Everything the bot sends is kept in order, for asserting
@@ -21,19 +21,7 @@ import asyncio
 import copy
 import heapq
 import itertools
-from typing import Any, Callable
-
-from botbuilder.core import BotAdapter, ConversationState, MemoryStorage, Storage, TurnContext
-from botbuilder.core.adapters import TestAdapter
-from botbuilder.dialogs import (
-    ComponentDialog,
-    Dialog,
-    DialogState,
-    DialogTurnResult,
-    WaterfallDialog,
-    WaterfallStepContext,
-)
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount, Entity, ResourceResponse
+from typing import Any, Awaitable, Callable
 
 from ._bot import DIALOGS_PROPERTY, TelephonyBot
 from ._channel_rules import ChannelRecordingState, Refusal, channel_answer
@@ -47,6 +35,26 @@ from ._wire import (
     HANDOFF_STATUS,
     TELEPHONY_CHANNEL,
     RecordingCommand,
+)
+from .sdk import (
+    Activity,
+    ActivityTypes,
+    BotAdapter,
+    ChannelAccount,
+    ComponentDialog,
+    ConversationAccount,
+    ConversationState,
+    Dialog,
+    DialogState,
+    DialogTurnResult,
+    Entity,
+    MemoryStorage,
+    ResourceResponse,
+    Storage,
+    TurnContext,
+    WaterfallDialog,
+    WaterfallStepContext,
+    continuation_activity,
 )
 
 CALLER = "+14255550123"
@@ -64,13 +72,33 @@ class RefusedSend(Exception):
         self.status = status
 
 
-class _ChannelAdapter(TestAdapter):
-    """botbuilder's `TestAdapter`, in front of a channel that may refuse or drop what the bot sends."""
+class FakeAdapter(BotAdapter):
+    """The adapter under `FakeChannel`: keeps what the bot sends, and may refuse it or drop the connection.
+
+    Neither SDK's test adapter serves both (the Agents SDK has none), so this is the
+    little of one a call needs: what the channel posts is addressed as `template` is
+    (from the caller to the bot, in the call's conversation) and runs through the
+    middleware to `logic`; the bot's own turns (its timers) run through them too.
+    """
 
     def __init__(self, template: Activity):
-        super().__init__(template_or_conversation=template)
+        super().__init__()
+        self.template = template
+        self.logic: Callable[[TurnContext], Awaitable[None]] | None = None
+        self.activity_buffer: list[Activity] = []  # everything the bot sent, in order
         self.send_faults: dict[str, int | None] = {}
         self.undelivered: list[Activity] = []
+        self._ids = itertools.count(1)
+
+    async def receive_activity(self, activity: Activity) -> None:
+        template = self.template
+        activity.channel_id = activity.channel_id or template.channel_id
+        activity.service_url = activity.service_url or template.service_url
+        activity.from_property = activity.from_property or template.from_property
+        activity.recipient = activity.recipient or template.recipient
+        activity.conversation = activity.conversation or template.conversation
+        activity.id = activity.id or str(next(self._ids))
+        await self.run_pipeline(TurnContext(self, activity), self.logic)
 
     async def send_activities(self, context: TurnContext, activities: list[Activity]) -> list[ResourceResponse]:
         for activity in activities:
@@ -81,7 +109,28 @@ class _ChannelAdapter(TestAdapter):
                 if status is None:
                     raise ConnectionResetError("the channel dropped the connection")
                 raise RefusedSend(status)
-        return await super().send_activities(context, activities)
+        responses = []
+        for activity in activities:
+            if activity.type != ActivityTypes.trace:
+                self.activity_buffer.append(activity)
+            responses.append(ResourceResponse(id=str(next(self._ids))))
+        return responses
+
+    async def update_activity(self, context: TurnContext, activity: Activity):
+        raise NotImplementedError("words a caller has heard cannot be changed")
+
+    async def delete_activity(self, context: TurnContext, reference: Any):
+        raise NotImplementedError("words a caller has heard cannot be taken back")
+
+    async def continue_conversation(self, reference: Any, callback: Callable, *_: Any, **__: Any) -> None:
+        """A turn the bot starts itself (its timers); botbuilder's name for it."""
+        await self.run_pipeline(TurnContext(self, continuation_activity(reference)), callback)
+
+    async def continue_conversation_with_claims(
+        self, claims_identity: Any, continuation: Activity, callback: Callable, audience: str | None = None
+    ) -> None:
+        """The Agents SDK's name for the same (`telephony.sdk.continue_conversation`)."""
+        await self.run_pipeline(TurnContext(self, continuation), callback)
 
 
 class FakeClock:
@@ -141,8 +190,9 @@ class FakeChannel:
         self.conversation_id = conversation_id
         self.storage = storage if storage is not None else MemoryStorage()
         self.clock = FakeClock()
-        self.adapter = _ChannelAdapter(
+        self.adapter = FakeAdapter(
             Activity(
+                type=ActivityTypes.message,
                 channel_id=channel,
                 service_url="https://channel.invalid/",
                 from_property=ChannelAccount(id=CALLER, name=CALLER),

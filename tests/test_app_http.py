@@ -118,6 +118,7 @@ async def test_get_without_an_upgrade_and_a_clients_head_probe_are_405_naming_po
             assert "POST" in response.headers["Allow"]
 
 
+@pytest.mark.botbuilder_only
 async def test_local_mode_accepts_a_websocket_upgrade_without_a_token(bot):
     async with aiohttp.ClientSession() as session:
         async with session.ws_connect(bot.make_url("/api/messages")) as socket:
@@ -142,6 +143,7 @@ async def test_with_an_app_id_a_request_without_a_valid_token_is_401(secured_bot
     assert service_url.received == []
 
 
+@pytest.mark.botbuilder_only
 @pytest.mark.parametrize("authorization", [None, "Bearer not-a-token"])
 async def test_with_an_app_id_a_websocket_upgrade_without_a_valid_token_is_401(secured_bot, authorization):
     headers = {"Authorization": authorization} if authorization else {}

@@ -28,7 +28,7 @@ SECTIONS = (
     "Several instances",
     "Phone calls through Azure Communication Services",
     "Deploy to Azure",
-    "About the SDK",
+    "The SDK",
 )
 
 

@@ -27,6 +27,7 @@ from botframework.connector.auth import (
 
 from hosting.auth import signing_keys
 from hosting.auth.signing_keys import SigningKeysUnavailable
+from hosting.local_mode import warn_authentication_off
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +43,7 @@ class GuardedAuthentication(BotFrameworkAuthentication):
         self._local_mode = local_mode
         signing_keys.install()
         if local_mode and serving_messages:
-            log.warning(
-                "MicrosoftAppId is empty: authentication is OFF. Anyone who can reach this port can post "
-                "activities as any caller and have the bot send to any service URL. Keep HOST=127.0.0.1, "
-                "or set MicrosoftAppId and MicrosoftAppPassword before exposing the bot."
-            )
+            warn_authentication_off()
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
         return await _decided(self._inner.authenticate_request(activity, auth_header))

@@ -31,6 +31,8 @@ import requests
 from botframework.connector.auth import JwtTokenExtractor
 from jwt.algorithms import RSAAlgorithm
 
+from hosting.unavailable import AuthenticationUnavailable
+
 log = logging.getLogger(__name__)
 
 FETCH_TIMEOUT_S = 5.0
@@ -39,7 +41,7 @@ UNKNOWN_KEY_REFETCH_S = 300.0
 FAILURE_MEMORY_S = 30.0
 
 
-class SigningKeysUnavailable(RuntimeError):
+class SigningKeysUnavailable(AuthenticationUnavailable):
     """No signing keys are held and the metadata host cannot be reached now."""
 
     def __init__(self, url: str, retry_after_s: int):

@@ -21,10 +21,18 @@ from urllib.parse import quote
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
 from azure.storage.blob.aio import BlobServiceClient, ContainerClient
-from botbuilder.core import Storage
 from jsonpickle import Pickler, Unpickler
 
-from hosting.state.e_tags import ABSENT_E_TAG, StateConflictError, required_version, set_e_tag, without_e_tag
+from hosting.state.e_tags import (
+    ABSENT_E_TAG,
+    StateConflictError,
+    as_stored,
+    read_as,
+    required_version,
+    set_e_tag,
+    without_e_tag,
+)
+from telephony.sdk import Storage
 
 MAX_BLOB_NAME = 1024
 
@@ -43,7 +51,7 @@ def blob_name(key: str) -> str:
 
 
 class BlobStorage(Storage):
-    """A `botbuilder.core.Storage` on one blob container, with ETag optimistic concurrency."""
+    """A `Storage` of either SDK (`telephony.sdk`) on one blob container, with ETag optimistic concurrency."""
 
     def __init__(self, service: BlobServiceClient, container: str):
         self._service = service
@@ -55,12 +63,13 @@ class BlobStorage(Storage):
     def from_connection_string(cls, connection_string: str, container: str) -> "BlobStorage":
         return cls(BlobServiceClient.from_connection_string(connection_string), container)
 
-    async def read(self, keys: list[str]) -> dict[str, Any]:
+    async def read(self, keys: list[str], *, target_cls: type | None = None, **_: Any) -> dict[str, Any]:
+        """The items stored under `keys`; `target_cls` is the Agents SDK's way to ask for them as a class."""
         if not keys:
             return {}
         await self.ensure_container()
         found = await asyncio.gather(*(self._read_one(key) for key in keys))
-        return {key: value for key, value in zip(keys, found) if value is not None}
+        return {key: read_as(value, target_cls) for key, value in zip(keys, found) if value is not None}
 
     async def write(self, changes: dict[str, Any]) -> None:
         if changes is None:
@@ -100,7 +109,7 @@ class BlobStorage(Storage):
             conditions = {"match_condition": MatchConditions.IfMissing}
         elif e_tag is not None:
             conditions = {"etag": e_tag, "match_condition": MatchConditions.IfNotModified}
-        data = json.dumps(Pickler(make_refs=False).flatten(without_e_tag(value)), separators=(",", ":"))
+        data = json.dumps(Pickler(make_refs=False).flatten(without_e_tag(as_stored(value))), separators=(",", ":"))
         try:
             stored = await self._container.get_blob_client(blob_name(key)).upload_blob(
                 data.encode("utf-8"), overwrite=True, **conditions

@@ -15,20 +15,28 @@ from __future__ import annotations
 import pickle
 from typing import Any, Iterable
 
-from botbuilder.core import Storage
-
-from hosting.state.e_tags import ABSENT_E_TAG, StateConflictError, required_version, set_e_tag, without_e_tag
+from hosting.state.e_tags import (
+    ABSENT_E_TAG,
+    StateConflictError,
+    as_stored,
+    read_as,
+    required_version,
+    set_e_tag,
+    without_e_tag,
+)
+from telephony.sdk import Storage
 
 
 class MemoryStorage(Storage):
-    """A `botbuilder.core.Storage` in a dict: key → (version, pickled item)."""
+    """A `Storage` of either SDK (`telephony.sdk`) in a dict: key → (version, pickled item)."""
 
     def __init__(self) -> None:
         self._items: dict[str, tuple[str, bytes]] = {}
         self._versions = 0
 
-    async def read(self, keys: list[str]) -> dict[str, Any]:
-        return {key: value for key, (value, _) in (await self.read_pickled(keys)).items()}
+    async def read(self, keys: list[str], *, target_cls: type | None = None, **_: Any) -> dict[str, Any]:
+        """The items stored under `keys`; `target_cls` is the Agents SDK's way to ask for them as a class."""
+        return {key: read_as(value, target_cls) for key, (value, _) in (await self.read_pickled(keys)).items()}
 
     async def read_pickled(self, keys: list[str]) -> dict[str, tuple[Any, bytes]]:
         """What `read` returns, each item beside the pickle it was read from (its state without the e_tag)."""
@@ -45,7 +53,7 @@ class MemoryStorage(Storage):
     async def write(self, changes: dict[str, Any]) -> None:
         if changes is None:
             raise ValueError("changes are required when writing")
-        encoded = {key: self._encode(key, value) for key, value in changes.items()}
+        encoded = {key: self._encode(key, as_stored(value)) for key, value in changes.items()}
         for key, value in changes.items():
             expected = required_version(key, value)
             stored = self._items.get(key)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from azure.core.credentials_async import AsyncTokenCredential
-from botbuilder.core import Storage
-
 from config import DefaultConfig
 from app_identity import blob_service
 from hosting.state.blob_leases import BlobLeases
@@ -12,6 +10,7 @@ from hosting.state.blob_storage import BlobStorage
 from hosting.state.leases import Leases
 from hosting.state.memory_leases import MemoryLeases
 from hosting.state.memory_storage import MemoryStorage
+from telephony.sdk import Storage
 
 
 def create_storage(config: DefaultConfig, credential: AsyncTokenCredential | None = None) -> Storage:

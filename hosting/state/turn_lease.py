@@ -46,10 +46,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Awaitable, Callable
 
-from botbuilder.core import Middleware, TurnContext
-from botbuilder.schema import Activity
-
 from hosting.state.leases import Leases
+from telephony.sdk import Activity, Middleware, TurnContext, call_next
 
 log = logging.getLogger(__name__)
 
@@ -119,18 +117,18 @@ class TurnLeaseMiddleware(Middleware):
     async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable]) -> None:
         name = call_lease_name(context.activity)
         if name is None:
-            await logic()
+            await call_next(logic, context)
             return
         lease = TurnLease(name, uuid.uuid4().hex)
         context.turn_state[_TURN_LEASE] = lease
         if not await self._wait_for(lease, _ticket(context.activity)):
             lease.lost = True
             log.warning("A call's lease stayed taken for %g s: running its turn without it", self._max_wait_s)
-            await logic()
+            await call_next(logic, context)
             return
         keeper = asyncio.create_task(self._keep(lease))
         try:
-            await logic()
+            await call_next(logic, context)
         finally:
             keeper.cancel()
             await asyncio.gather(keeper, return_exceptions=True)

@@ -6,18 +6,14 @@ that is a string, an `entities` that is an object, a `timestamp` that is not ISO
 the bot cannot answer (no conversation id, no channel id), on which the turn
 error handler itself fails. This module checks a document against the SDK's own
 schema (the msrest attribute maps of `botbuilder.schema`, so the check follows
-the models) plus what the bot relies on (no null in a list, a service URL a client
-requests as it is), and returns the deserialized `Activity`
-(read as msrest reads it, by `hosting.wire.activity_json`) or raises
-`ActivityShapeError` with a one-line reason.
+the models; no null in a list) plus what the bot relies on (`inbound.activity_rules`),
+and returns the deserialized `Activity` (read as msrest reads it, by
+`hosting.wire.activity_json`) or raises `ActivityShapeError` with a one-line reason.
 """
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 import botbuilder.schema as schema
 from botbuilder.schema import Activity
@@ -26,103 +22,30 @@ from msrest.serialization import Model
 
 from hosting.wire.activity_json import read_activity_json
 from hosting.wire.iso_time import read_iso
-
-# More items in one list than any channel sends in an activity.
-MAX_LIST_ITEMS = 256
-# Identifiers go into reply URLs and storage keys: no control characters, and not unbounded.
-MAX_ID_CHARS = 1024
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
-_HOST_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?"
-_SERVICE_URL = re.compile(
-    rf"https?://(?:{_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?|\[[0-9A-Fa-f:.]+\])"  # a name, an IPv4 or a bracketed IPv6
-    r"(?::[0-9]{1,5})?"
-    r"(?:/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*)?",  # RFC 3986 path characters
-    re.ASCII,
+from inbound.activity_rules import (
+    MAX_LIST_ITEMS,
+    ActivityShapeError,
+    check_activity_document,
+    is_service_url,
 )
 
-
-class ActivityShapeError(ValueError):
-    """The document is not an activity the bot can take; the message says why, in one line."""
+__all__ = ["ActivityShapeError", "is_service_url", "read_activity"]
 
 
 def read_activity(document: Any, *, replies_over_http: bool = True) -> Activity:
     """The `Activity` in `document` (parsed JSON), checked field by field first.
 
-    `replies_over_http` requires an http(s) `serviceUrl`; over a WebSocket the
-    replies go back on the socket, and the service URL is not used.
+    The SDK's schema first (its types say most precisely what is wrong), then the
+    bot's own rules (`inbound.activity_rules`: a conversation id, a channel id,
+    usable identifiers, an http(s) `serviceUrl` when `replies_over_http`).
     """
-    if not isinstance(document, dict):
-        raise ActivityShapeError("the body is not an activity: expected a JSON object")
-    _check_model(document, Activity, "")
-    _check_required(document)
-    if replies_over_http:
-        _check_service_url(document)
+    if isinstance(document, dict):
+        _check_model(document, Activity, "")
+    check_activity_document(document, replies_over_http=replies_over_http)
     try:
         return read_activity_json(document)
     except (DeserializationError, ValueError, TypeError, AttributeError) as error:
         raise ActivityShapeError(f"the activity could not be read: {type(error).__name__}") from None
-
-
-def _check_required(document: dict[str, Any]) -> None:
-    """What every activity from a channel carries, and the bot needs to answer it."""
-    if not document.get("type"):
-        raise ActivityShapeError("'type' is required")
-    if not document.get("channelId"):
-        raise ActivityShapeError("'channelId' is required")
-    conversation = document.get("conversation")
-    if not isinstance(conversation, dict) or not conversation.get("id"):
-        raise ActivityShapeError("'conversation.id' is required")
-    for account in ("from", "recipient"):
-        if not isinstance(document.get(account), dict):
-            raise ActivityShapeError(f"'{account}' is required")
-    identifiers = {
-        "id": document.get("id"),
-        "replyToId": document.get("replyToId"),
-        "channelId": document["channelId"],
-        "conversation.id": conversation["id"],
-        "from.id": document["from"].get("id"),
-        "recipient.id": document["recipient"].get("id"),
-    }
-    for path, identifier in identifiers.items():
-        if identifier is not None and not _usable_identifier(identifier):
-            raise ActivityShapeError(f"'{path}' holds control characters, is not valid text, or is too long")
-
-
-def _check_service_url(document: dict[str, Any]) -> None:
-    service_url = document.get("serviceUrl")
-    if not service_url:
-        raise ActivityShapeError("'serviceUrl' is required")
-    if not is_service_url(service_url):
-        raise ActivityShapeError("'serviceUrl' must be an http or https URL: a host, a port, a path of URL characters")
-
-
-def _usable_identifier(identifier: str) -> bool:
-    if len(identifier) > MAX_ID_CHARS or _CONTROL_CHARACTER.search(identifier):
-        return False
-    try:
-        identifier.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate
-        return False
-    return True
-
-
-@lru_cache(maxsize=1024)
-def is_service_url(url: str) -> bool:
-    """Replies go to http(s) URLs with a host, and nowhere else.
-
-    The URL must be one a client requests as it is: a host name or address,
-    a port, a path of URL characters (no query, no user, nothing aiohttp or
-    msrest would refuse or rewrite, such as `{` or a space). Asked of every
-    activity's service URL twice (its shape, then its connector client), and a
-    channel uses few: the answers are kept.
-    """
-    if len(url) > MAX_ID_CHARS or not _SERVICE_URL.fullmatch(url):
-        return False
-    try:
-        urlsplit(url).port  # raises on a port out of range
-    except ValueError:
-        return False
-    return True
 
 
 def _check_model(document: dict[str, Any], model: type[Model], path: str) -> None:

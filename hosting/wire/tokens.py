@@ -26,6 +26,7 @@ from typing import Any, Callable, Optional
 
 from botframework.connector.auth import AuthenticationConstants
 
+from hosting.unavailable import AuthenticationUnavailable
 from inbound.log_safety import loggable
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ FETCH_TIMEOUT_S = 10.0
 FAILURE_MEMORY_S = 10.0
 
 
-class TokenUnavailable(ConnectionError):
+class TokenUnavailable(AuthenticationUnavailable, ConnectionError):
     """The bot's outbound token cannot be had now; try again in `retry_after_s` seconds.
 
     A `ConnectionError`: like a channel that cannot be reached, nothing can be sent meanwhile.

@@ -10,12 +10,12 @@ happen, with words that are true.
 import logging
 
 import pytest
-from botbuilder.schema import ActivityTypes
 
 from dialogs import prompts
 from dialogs.main_menu import MAIN_MENU, MenuAction
 from dialogs.payment import PaymentDialog
 from telephony import HANDOFF_INITIATE, RecordingCommand
+from telephony.sdk import ActivityTypes
 from telephony.testing import FakeChannel
 
 from ..call_harness import OFF_MENU_KEY, ONE_STEP_MENU, call_at_menu, key, kinds, phone_call

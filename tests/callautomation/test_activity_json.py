@@ -18,6 +18,8 @@ from callautomation.calls import BridgeCall
 
 from ..hosting.wire.test_activity_json import msrest_write, ours_write, reads_alike
 
+pytestmark = pytest.mark.botbuilder_only  # botbuilder's msrest JSON; the Agents SDK's is pydantic's own
+
 
 def bridge_activities() -> list[Activity]:
     """The Call Automation bridge builds models; the channel would send their msrest JSON."""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from botbuilder.core import BotAdapter, Middleware, Storage, TurnContext
 
 from app import create_app
 from config import DefaultConfig
 from hosting.collector import TurnPacedCollector
 from hosting.state.turn_lease import TurnLeaseMiddleware
 from telephony import SerialTurnsMiddleware
+from telephony.sdk import BotAdapter, Middleware, Storage, TurnContext
 
 # Call Automation and shared state configured; nothing is reached until the app starts.
 SETTINGS = {

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from enum import Enum
 
-from botbuilder.dialogs import ComponentDialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
-
 from dialogs.main_menu import MenuAction
 from dialogs.transfer import transfer
 from telephony import (
@@ -28,6 +26,7 @@ from telephony import (
     TransferReason,
     observe,
 )
+from telephony.sdk import ComponentDialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 
 BANK_ACCOUNT = "bank-account"
 DETAILS = "your bank account number"

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from dialogs.payment import PaymentDialog
 from services.payments import DEMO_DECLINED_CARD
 from telephony import RecordingCommand
+from telephony.sdk import activity_to_json
 from telephony.testing import FakeChannel
 
 from ..call_harness import key, phone_call
@@ -116,8 +117,8 @@ async def test_card_details_appear_in_no_log_state_or_activity(card, expiry, cod
 
     sealer = call.bot.deps.sealer
     secrets = {"card number": card, "expiry": expiry, "security code": code}
-    activities = [json.dumps(a.serialize(), default=str) for a in call.sent]
-    activity_texts = [leaf for a in call.sent for leaf in leaves(a.serialize())]
+    activities = [json.dumps(activity_to_json(a), default=str) for a in call.sent]
+    activity_texts = [leaf for a in call.sent for leaf in leaves(activity_to_json(a))]
     for name, secret in secrets.items():
         patterns = forms(secret)
         assert not found(patterns, captured.logs), f"{name} in a log record"

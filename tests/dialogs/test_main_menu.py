@@ -4,12 +4,12 @@ import re
 from dataclasses import replace
 
 import pytest
-from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
 from dialogs import prompts
 from dialogs.main_menu import MAIN_MENU, MenuAction
 from dialogs.transfer import TRANSFER_DIALOG
 from telephony import InputHint, KeyWords, Menu, MenuError, MenuOption, RecordingCommand, StepOutcome
+from telephony.sdk import Dialog, DialogContext, DialogTurnResult
 from telephony.testing import FakeChannel
 
 from ..call_harness import OFF_MENU_KEY, call_at_menu, key, kinds, phone_call
@@ -89,11 +89,7 @@ async def test_a_stale_timer_does_nothing_after_the_caller_answered():
     call = await call_at_menu()
     stale = call.timers._pending[call.conversation_id].token  # the menu's no-input timer
     await call.press(OFF_MENU_KEY)  # answered: the menu re-arms a new timer
-    from botbuilder.schema import Activity, ActivityTypes
-
-    from telephony import TIMER_EVENT
-
-    assert kinds(await call._receive(Activity(type=ActivityTypes.event, name=TIMER_EVENT, value={"token": stale}))) == []
+    assert kinds(await call.late_timer(stale)) == []
 
 
 async def test_a_spoken_menu_word_on_the_phone_is_not_mistaken_for_a_key():

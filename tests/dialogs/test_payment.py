@@ -3,13 +3,13 @@
 from decimal import Decimal
 
 import pytest
-from botbuilder.schema import ActivityTypes
 
 from dialogs import prompts
 from dialogs.main_menu import MAIN_MENU
 from dialogs.payment import CONFIRM_CARD, PAY_OFFER, PaymentDialog
 from telephony import COMMAND_ACTIVITY, InputHint, RecordingCommand
 
+from telephony.sdk import ActivityTypes
 from telephony.testing import FakeChannel
 
 from ..call_harness import OFF_MENU_KEY, key, kinds, phone_call

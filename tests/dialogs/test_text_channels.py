@@ -9,12 +9,12 @@ that ends the chat whether or not the channel takes `endOfConversation`.
 import logging
 
 import pytest
-from botbuilder.schema import ActivityTypes
 
 from dialogs import prompts
 from dialogs.main_menu import MAIN_MENU, MenuAction
 from dialogs.payment import PaymentDialog
 from telephony import Menu
+from telephony.sdk import ActivityTypes
 from telephony.testing import FakeChannel
 
 from ..call_harness import ONE_STEP_MENU, key, kinds, phone_call

@@ -7,10 +7,8 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 
 import pytest
 from aiohttp import web
-from botbuilder.core import TurnContext
-from botbuilder.core.adapters import TestAdapter
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
-
+from telephony.sdk import Activity, ActivityTypes, ChannelAccount, ConversationAccount, TurnContext
+from telephony.testing import FakeAdapter
 from tests.azurite import azurite_connection_string  # noqa: F401  (fixture)
 
 
@@ -24,7 +22,7 @@ def call_turn(conversation_id: str = "call-1", text: str = "1") -> TurnContext:
         recipient=ChannelAccount(id="bot"),
         text=text,
     )
-    return TurnContext(TestAdapter(), activity)
+    return TurnContext(FakeAdapter(activity), activity)
 
 
 @pytest.fixture(params=["memory", "blob"])

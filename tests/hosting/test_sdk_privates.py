@@ -11,7 +11,7 @@ import inspect
 
 from botbuilder.core import ConversationState, MemoryStorage, TurnContext
 from botbuilder.core.adapters import TestAdapter
-from botbuilder.core.bot_state import CachedBotState
+from botbuilder.core.bot_state import BotState
 from botbuilder.core.cloud_adapter_base import CloudAdapterBase
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from botframework.connector.aio import ConnectorClient
@@ -61,20 +61,15 @@ async def test_the_sdks_user_token_client_keeps_its_http_client_in_client():
     await client._client.__aexit__(None, None, None)
 
 
-def test_bot_state_keeps_its_storage_its_turn_state_key_and_a_cached_state_with_a_hash():
-    """`hosting.state.conversation_state` reads `_storage` and `_context_service_key`, and caches `CachedBotState`s."""
+def test_bot_state_keeps_its_storage_and_turn_state_key_and_its_accessors_read_get_cached_state():
+    """`hosting.state.conversation_state` reads `_storage` and `_context_service_key`, and hands the
+    SDK's property accessors the turn's state through `get_cached_state(turn_context)`."""
     storage = MemoryStorage()
     state = ConversationState(storage)
-    context = a_turn()
-    cached = CachedBotState({"menu": "main"})
 
-    context.turn_state[state._context_service_key] = cached
-
-    assert state._storage is storage
-    assert state.get_cached_state(context) is cached
-    assert cached.state == {"menu": "main"} and cached.hash == cached.compute_hash({"menu": "main"})
-    cached.state["menu"] = "payment"
-    assert cached.is_changed
+    assert state._storage is storage and state._context_service_key
+    for reader in (BotState.get_property_value, BotState.set_property_value, BotState.delete_property_value):
+        assert "self.get_cached_state(turn_context)" in inspect.getsource(reader), reader.__name__
 
 
 def test_msrest_models_and_serializers_have_the_private_parts_activity_json_compiles_from():

@@ -5,7 +5,7 @@
 `bot` starts `python app.py` once per test session on a free port with short
 timeouts; `channel` is a `ChannelSimulator` against it, once per transport
 (HTTP, a WebSocket per call, and every call on one WebSocket), so every test that uses it
-runs over each.
+runs over each. With `BOT_SDK=agents` (which has no streaming protocol) that is HTTP only.
 `running_bot(log, **settings)` starts a separately configured bot for tests that
 need other settings.
 """
@@ -22,6 +22,7 @@ import pytest_asyncio
 
 from devtools.processes import serve_app
 from simulator import ChannelOptions, ChannelSimulator, Transport
+from telephony.sdk import SDK, SdkName
 
 # Short waits so the whole call flow runs in seconds, long enough for a busy
 # two-core machine not to time out by accident.
@@ -57,7 +58,11 @@ async def bot(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Running
         yield running
 
 
-@pytest.fixture(params=list(Transport), ids=[transport.value for transport in Transport])
+#: The transports the bot serves on the SDK this run loaded.
+TRANSPORTS = list(Transport) if SDK is SdkName.BOTBUILDER else [Transport.HTTP]
+
+
+@pytest.fixture(params=TRANSPORTS, ids=[transport.value for transport in TRANSPORTS])
 async def channel(request: pytest.FixtureRequest, bot: RunningBot) -> AsyncIterator[ChannelSimulator]:
     """A simulated Telephony channel against `bot`, over each transport in turn."""
     async with ChannelSimulator(bot.url, transport=request.param, options=ChannelOptions(timeout_s=15)) as simulator:

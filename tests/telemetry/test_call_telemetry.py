@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from botbuilder.core import Middleware
-from botbuilder.schema import ActivityTypes
 from opentelemetry.trace import StatusCode
 
 from dialogs.main_menu import MenuAction
 from dialogs.payment import PaymentDialog
 from telephony import OBSERVER_KEY, CallObserver, RecordingCommand
+from telephony.sdk import ActivityTypes, Middleware
 
 from ..call_harness import OFF_MENU_KEY, key, kinds, phone_call
 from ..dialogs.bank_account import BANK_ACCOUNT, bank_menu

@@ -10,7 +10,6 @@ import asyncio
 import json
 
 import pytest
-from botbuilder.schema import Activity
 
 from hosting.state.memory_storage import MemoryStorage
 from telephony import (
@@ -25,6 +24,7 @@ from telephony import (
     Voice,
     spoken,
 )
+from telephony.sdk import Activity
 from telephony.testing import FakeChannel, texts
 
 PROMPT = "digits"

@@ -11,9 +11,9 @@ import re
 from dataclasses import replace
 
 import pytest
-from botbuilder.schema import Activity
 
 from telephony import ENGLISH_KEY_WORDS, KeyWords, Menu, MenuError, MenuOption
+from telephony.sdk import Activity
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,6 @@
 """Commands, results, DTMF and call control, as the protocol document states them."""
 
 import pytest
-from botbuilder.schema import Activity, Entity
 
 from telephony import (
     RecordingCommand,
@@ -13,6 +12,7 @@ from telephony import (
     pressed_key,
     transfer_activity,
 )
+from telephony.sdk import Activity, Entity, activity_to_json
 
 
 @pytest.mark.parametrize("command", list(RecordingCommand))
@@ -20,7 +20,7 @@ def test_each_command_has_its_wire_name_and_a_fresh_command_id(command):
     first, second = command_activity(command), command_activity(command)
     assert first.type == "command" and first.name == command.value
     assert set(first.value) == {"commandId"} and first.value["commandId"] != second.value["commandId"]
-    serialized = first.serialize()
+    serialized = activity_to_json(first)
     assert "data" not in serialized and serialized["name"].startswith("channel/vnd.microsoft.telephony.recording.")
 
 
@@ -79,7 +79,7 @@ def test_elsewhere_a_single_typed_key_is_a_key_press():
 @pytest.mark.parametrize("number", ["+14255550123", "+442071234567", "+8613800138000"])
 def test_valid_e164_numbers(number):
     assert is_e164(number)
-    assert transfer_activity(number).serialize()["value"] == {"TargetPhoneNumber": number}
+    assert activity_to_json(transfer_activity(number))["value"] == {"TargetPhoneNumber": number}
 
 
 @pytest.mark.parametrize("number", ["14255550123", "+1 425 555 0123", "+1-425-555-0123", "tel:+14255550123", "+0123456", "", "+1"])

@@ -10,9 +10,8 @@ from typing import Callable
 
 import jsonpickle
 import pytest
-from botbuilder.dialogs import ComponentDialog, Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
-from botbuilder.schema import Activity
 
+from hosting.state.memory_storage import MemoryStorage
 from telephony import (
     Goal,
     InputPolicy,
@@ -38,6 +37,7 @@ from telephony import (
     Voice,
     spoken,
 )
+from telephony.sdk import Activity, ComponentDialog, Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 from telephony.testing import FakeChannel, kinds
 
 PAUSING, ENTER, HOLD, SORRY, NO_AGENT, ONE_MOMENT, CALL_US = (
@@ -169,10 +169,10 @@ async def test_a_pause_the_channel_refuses_to_take_is_a_refused_pause():
 
 
 async def test_the_inner_result_waits_for_the_resume_sealed():
-    call = await recording_secure_call()
+    call = await recording_secure_call(storage=MemoryStorage())
     await call.answer(RecordingCommand.PAUSE)
     await call.press("1234")
-    waiting = jsonpickle.encode(call.storage.memory, unpicklable=True, make_refs=False)
+    waiting = jsonpickle.encode(call.storage.snapshot(), unpicklable=True, make_refs=False)
     assert '"1234"' not in waiting and '"secure.steps"' in waiting
     await call.answer(RecordingCommand.RESUME)
     assert call.result.result == InputResult(InputStatus.RECOGNIZED, "1234")

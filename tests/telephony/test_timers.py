@@ -2,23 +2,32 @@
 
 import asyncio
 
-from botbuilder.core import TurnContext
-from botbuilder.core.adapters import TestAdapter
-from botbuilder.schema import Activity, ConversationAccount
-
 from telephony import TIMER_EVENT, CallTimers, timer_token
+from telephony.sdk import Activity, ChannelAccount, ConversationAccount, TurnContext
+from telephony.testing import FakeAdapter
+
+
+def a_call(conversation_id: str = "c1") -> Activity:
+    """A message of a call, addressed as a channel addresses it (a timer continues its conversation)."""
+    return Activity(
+        type="message",
+        conversation=ConversationAccount(id=conversation_id),
+        channel_id="test",
+        service_url="https://x/",
+        from_property=ChannelAccount(id="caller"),
+        recipient=ChannelAccount(id="bot"),
+    )
 
 
 def make(conversation_id="c1"):
-    adapter = TestAdapter()
+    adapter = FakeAdapter(a_call(conversation_id))
     fired: list[tuple[str, str]] = []
 
     async def turn(context: TurnContext):
         fired.append((context.activity.conversation.id, timer_token(context)))
 
     timers = CallTimers(adapter, turn)
-    context = TurnContext(adapter, Activity(type="message", conversation=ConversationAccount(id=conversation_id),
-                                            channel_id="test", service_url="https://x/"))
+    context = TurnContext(adapter, a_call(conversation_id))
     return timers, context, fired
 
 
@@ -63,20 +72,20 @@ async def test_close_cancels_everything():
 
 
 async def test_a_failing_timer_turn_is_logged_not_raised(caplog):
-    adapter = TestAdapter()
+    adapter = FakeAdapter(a_call())
 
     async def turn(context):
         raise RuntimeError("boom")
 
     timers = CallTimers(adapter, turn)
-    context = TurnContext(adapter, Activity(type="message", conversation=ConversationAccount(id="c1"), channel_id="test"))
+    context = TurnContext(adapter, a_call())
     timers.arm(context, 60)
     assert await timers.fire_now("c1")
     assert "Timer turn failed" in caplog.text
 
 
 def test_timer_token_reads_only_timer_events():
-    adapter = TestAdapter()
+    adapter = FakeAdapter(a_call())
     event = TurnContext(adapter, Activity(type="event", name=TIMER_EVENT, value={"token": "t"}))
     other = TurnContext(adapter, Activity(type="event", name="other", value={"token": "t"}))
     assert timer_token(event) == "t" and timer_token(other) is None
