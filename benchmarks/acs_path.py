@@ -38,26 +38,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 
 from benchmarks.channel import ServiceUrl
 from benchmarks.loadgen import MainMenuScript, TurnStats, new_http_session, run_calls
+from benchmarks.results import RESULTS_DIR, write_latest
 from benchmarks.transports import BOT_ENV
 from config import DefaultConfig
 from devtools.acs_line import AcsLine, acs_line
 from dialogs.main_menu import MAIN_MENU
 from simulator.acs import AcsStandIn, StandInCall, make_tls
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 MENU_WORDS = MAIN_MENU.spoken
 REPEAT_KEY = "9"
 TURN_TIMEOUT_S = 30
@@ -242,13 +241,6 @@ def format_acs_path(report: AcsPathReport) -> str:
     return "\n".join(lines)
 
 
-def write_json(report: AcsPathReport, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "acs-path-latest.json"
-    document = {"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "acs_path": asdict(report)}
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    return path
-
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     defaults = AcsBenchSettings()
@@ -263,7 +255,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def main(args: argparse.Namespace) -> int:
     report = await measure_acs_path(AcsBenchSettings(args.calls, args.turns, args.rounds))
     print(format_acs_path(report))
-    print(f"wrote {write_json(report, args.out)}", file=sys.stderr)
+    print(f"wrote {write_latest(report, 'acs_path', args.out)}", file=sys.stderr)
     return 0 if report.complete else 1
 
 

@@ -29,22 +29,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import pstats
 import statistics
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 
-from benchmarks.acs_path import RESULTS_DIR, at_menu, repeat_menu
+from benchmarks.acs_path import at_menu, repeat_menu
 from benchmarks.channel import CallActivities, ServiceUrl
 from benchmarks.loadgen import Call, MainMenuScript, TurnFailed, new_http_session
+from benchmarks.results import RESULTS_DIR, write_latest
 from benchmarks.transports import BOT_ENV
 from devtools.acs_line import AcsLine, acs_settings
 from devtools.processes import ServerProcess, serve
@@ -233,13 +232,6 @@ def format_sdk_cpu(report: SdkCpuReport) -> str:
     return "\n".join(lines)
 
 
-def write_json(report: SdkCpuReport, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "sdk-cpu-latest.json"
-    document = {"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "sdk_cpu": asdict(report)}
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    return path
-
 
 def summarize_profile(written: Path, rows: int) -> None:
     stats = pstats.Stats(str(written))
@@ -260,7 +252,7 @@ async def main(argv: list[str] | None = None) -> int:
     settings = SdkCpuSettings(args.calls, args.turns, args.rounds)
     report = await measure_sdk_cpu(settings)
     print(format_sdk_cpu(report))
-    print(f"wrote {write_json(report, args.out)}", file=sys.stderr)
+    print(f"wrote {write_latest(report, 'sdk_cpu', args.out)}", file=sys.stderr)
     if args.profile:
         for written in await profile(settings, args.profile):
             summarize_profile(written, args.profile_rows)
