@@ -353,7 +353,7 @@ class FakeChannel:
         state: DialogState | None = saved.get(DIALOGS_PROPERTY)
         ids: list[str] = []
         while state is not None and state.dialog_stack:
-            active = state.dialog_stack[0]  # botbuilder keeps the active dialog first
+            active = state.dialog_stack[0]  # both SDKs keep the active dialog first
             ids.append(active.id)
             state = active.state.get(ComponentDialog.persisted_dialog_state)
         return ids
