@@ -1,5 +1,5 @@
 """README's "Make it smaller", run as written: each recipe, on a copy of the repository, leaves an app
-that starts and answers a chat, and a suite that collects.
+that starts and answers a chat, a suite that collects, and a Makefile whose targets still make.
 
 The recipes are read from the README, so the two cannot drift apart. Each is a
 `### Without …` heading and one `sh` block: `rm -rf` of the part's folders and
@@ -142,6 +142,7 @@ class Outcome:
     left: str | None = None
     app: str | None = None
     collected: str | None = None
+    made: str | None = None
 
 
 def apply_and_check(recipes: list[Recipe], folder: Path) -> Outcome:
@@ -167,8 +168,14 @@ def apply_and_check(recipes: list[Recipe], folder: Path) -> Outcome:
         collected = collecting.result()
     if collected.returncode != 0 or not re.search(r"^\d+ tests collected in ", collected.stdout, re.M):
         outcome.collected = (collected.stdout + collected.stderr)[-3000:]
+    made = subprocess.run(["make", "-n", *MAKE_TARGETS], cwd=copy, capture_output=True, text=True)
+    if made.returncode != 0:
+        outcome.made = made.stderr[-3000:]
     return outcome
 
+
+#: What README's "Start here" runs, dry (`make -n`): each still has a rule after any recipe.
+MAKE_TARGETS = ("run", "test", "call", "fuzz")
 
 #: Each recipe alone, and every recipe one after the other (they compose, in README's order).
 CASES = {recipe.part: [recipe] for recipe in RECIPES} | {"every-part": RECIPES}
@@ -190,13 +197,14 @@ def outcomes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         }
 
 
-TEST_AFTER_A_RECIPE = "test_after_a_recipe_the_app_starts_and_answers_and_the_rest_of_the_suite_collects"
+TEST_AFTER_A_RECIPE = "test_after_a_recipe_the_app_starts_and_answers_the_rest_of_the_suite_collects_and_make_makes"
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_after_a_recipe_the_app_starts_and_answers_and_the_rest_of_the_suite_collects(case, outcomes):
+def test_after_a_recipe_the_app_starts_and_answers_the_rest_of_the_suite_collects_and_make_makes(case, outcomes):
     outcome = outcomes[case].result()
     assert outcome.applied is None, f"the recipe failed: {outcome.applied}"
     assert outcome.left is None, outcome.left
     assert outcome.app is None, f"the app did not start and answer: {outcome.app}"
     assert outcome.collected is None, f"the suite does not collect: {outcome.collected}"
+    assert outcome.made is None, f"make -n {' '.join(MAKE_TARGETS)} fails: {outcome.made}"
