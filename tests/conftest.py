@@ -33,6 +33,7 @@ BOTH_SDKS = (
     "test_app_http.py",
     "test_caller_mistakes.py",
     "test_sdks.py",
+    "test_make_it_smaller.py",
 )
 
 

@@ -166,7 +166,7 @@ def apply_and_check(recipes: list[Recipe], folder: Path) -> Outcome:
             log = (folder / "app.log").read_text(errors="replace")[-3000:] if (folder / "app.log").exists() else ""
             outcome.app = f"{type(error).__name__}: {error}\n{log}"
         collected = collecting.result()
-    if collected.returncode != 0 or not re.search(r"^\d+ tests collected in ", collected.stdout, re.M):
+    if collected.returncode != 0 or not re.search(r"^\d+(/\d+)? tests collected ", collected.stdout, re.M):
         outcome.collected = (collected.stdout + collected.stderr)[-3000:]
     made = subprocess.run(["make", "-n", *MAKE_TARGETS], cwd=copy, capture_output=True, text=True)
     if made.returncode != 0:
