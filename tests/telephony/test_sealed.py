@@ -98,6 +98,7 @@ def test_a_configured_key_logs_nothing(caplog: pytest.LogCaptureFixture) -> None
     "bad",
     ["not base64 at all!", key_text(os.urandom(16)), key_text(os.urandom(33)), "QUJD", "====",
      key_text()[:-4]],
+    ids=["not-base64", "16-bytes", "33-bytes", "3-bytes", "padding-only", "truncated"],
 )
 def test_malformed_key_names_the_setting_and_hides_the_value(bad: str) -> None:
     with pytest.raises(ValueError) as raised:
