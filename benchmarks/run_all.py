@@ -40,6 +40,7 @@ from azure.storage.blob.aio import BlobServiceClient
 
 from benchmarks.channel import CallActivities, ServiceUrl
 from benchmarks.otlp_sink import OtlpSink
+from benchmarks.results import RESULTS_DIR
 from benchmarks.transports import TransportReport, add_arguments, format_transports, measure_transports
 from benchmarks.loadgen import (
     Call,
@@ -59,7 +60,6 @@ from hosting.state.blob_storage import blob_name
 ROOT = Path(__file__).resolve().parent.parent
 #: A tree without telemetry (README, "Make it smaller") has no telemetry-on row.
 HAS_TELEMETRY = (ROOT / "telemetry").is_dir()
-RESULTS_DIR = ROOT / "benchmarks" / "results"
 SAMPLES_ECHO = "sdk-echo (samples' wiring)"
 CEILING = "bare aiohttp echo (ceiling)"
 BLOB_WITH_LEASE = "bot main menu [blob/Azurite]"

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import aiohttp
 
-from benchmarks.acs_path import at_menu, repeat_menu
+from benchmarks.acs_path import PATHS, at_menu, repeat_menu
 from benchmarks.channel import CallActivities, ServiceUrl
 from benchmarks.loadgen import Call, MainMenuScript, TurnFailed, new_http_session
 from benchmarks.results import RESULTS_DIR, write_latest
@@ -49,8 +49,6 @@ from devtools.acs_line import AcsLine, acs_settings
 from devtools.processes import ServerProcess, serve
 from simulator.acs import AcsStandIn, make_tls
 from telephony.sdk import SdkName
-
-PATHS = ("http", "acs")
 
 
 @dataclass(frozen=True)
