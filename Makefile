@@ -45,13 +45,9 @@ run: $(VENV)/.runtime $(if $(AGENTS_SDK),$(VENV)/.agents)
 	$(BIN)/python app.py
 
 # The whole suite on botbuilder, then what needs no WebSocket on the Agents SDK (tests/conftest.py).
-# Test files are spread over the machine's cores, at most 4, a file's tests in one process
-# (pytest-xdist); PYTEST_WORKERS=0 runs them all in this one.
-PYTEST_WORKERS ?= auto
-PARALLEL := -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile
 test: $(VENV)/.dev $(VENV)/.agents node_modules/.installed
-	BOT_SDK=botbuilder $(BIN)/python -m pytest $(PARALLEL)
-	BOT_SDK=agents $(BIN)/python -m pytest $(PARALLEL)
+	BOT_SDK=botbuilder $(BIN)/python -m pytest
+	BOT_SDK=agents $(BIN)/python -m pytest
 test: $(CHROMIUM)  # part: web-phone
 
 call: $(VENV)/.runtime node_modules/.installed
